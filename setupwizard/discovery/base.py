@@ -1,0 +1,168 @@
+"""What every discovery source is and gets."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+from ..i18n import Message
+from ..models import AccountConfig, EmailAddress
+from ..net import Deadline, Network
+
+if TYPE_CHECKING:
+    from ..providers import ProviderDatabase
+
+DEFAULT_ISPDB_URL = "https://autoconfig.thunderbird.net/v1.1/"
+
+#: Source names in rank order (best first). See README, "How discovery ranks".
+RANKING = ("providers", "autoconfig", "well-known", "ispdb", "mx", "srv",
+           "autodiscover", "autoconfig-http")
+#: Sources that exist but only run when asked for or when all others failed.
+LAST_RESORT = ("guess",)
+
+
+@dataclass(frozen=True)
+class DiscoveryOptions:
+    """What to ask and how long to wait; built once from the command line."""
+
+    only: tuple[str, ...] | None = None
+    offline: bool = False
+    ispdb_url: str = DEFAULT_ISPDB_URL
+    #: per request (HTTP, DNS)
+    timeout: float = 5.0
+    #: the whole lookup of one address
+    deadline: float = 15.0
+
+
+@dataclass
+class Context:
+    """Everything a source needs to do its work for one address."""
+
+    address: EmailAddress
+    network: Network
+    options: DiscoveryOptions
+    deadline: Deadline
+    providers: "ProviderDatabase"
+    cancelled: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def domain(self) -> str:
+        return self.address.ascii_domain
+
+    @property
+    def timeout(self) -> float:
+        return self.options.timeout
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a source returns: ``config`` when it found something, otherwise
+    ``status`` says why not ("not-found", "error", "skipped")."""
+
+    status: str
+    detail: Message | str = ""
+    config: AccountConfig | None = None
+    warnings: tuple[Message, ...] = ()
+
+    @classmethod
+    def found(cls, config: AccountConfig, detail: Message | str = "",
+              warnings: tuple[Message, ...] = ()) -> "Outcome":
+        return cls("found", detail, config, tuple(warnings))
+
+    @classmethod
+    def not_found(cls, detail: Message | str = "",
+                  warnings: tuple[Message, ...] = ()) -> "Outcome":
+        return cls("not-found", detail, None, tuple(warnings))
+
+
+class Source(Protocol):
+    """A discovery source. ``run`` may raise any SetupWizardError: the
+    coordinator turns NetworkError into an error/timeout status."""
+
+    name: str
+
+    def run(self, ctx: Context) -> Outcome: ...
+
+
+def race(ctx: Context, tasks: list, *, name: str = "task") -> list[Outcome | None]:
+    """Run ``tasks`` (callables returning an Outcome) at once in daemon threads.
+
+    Returns their outcomes in task order as soon as the first task (in
+    order) that found something has every task before it finished; tasks
+    still running then are left as None. Errors become error outcomes.
+    Honours ``ctx.deadline`` and ``ctx.cancelled``.
+    """
+    import queue as _queue
+
+    from ..errors import DNSError, NetTimeout, SetupWizardError
+
+    results: list[Outcome | None] = [None] * len(tasks)
+    done: _queue.Queue = _queue.Queue()
+
+    def run(index: int, task) -> None:
+        try:
+            outcome = task()
+        except NetTimeout as exc:
+            outcome = Outcome("timeout", exc.message)
+        except DNSError as exc:
+            outcome = Outcome("timeout" if exc.kind == "timeout" else "error", exc.message)
+        except SetupWizardError as exc:
+            outcome = Outcome("error", exc.message)
+        except Exception as exc:  # a bug in one sub-task must not hang the source
+            outcome = Outcome("error", f"internal error: {type(exc).__name__}: {exc}")
+        done.put((index, outcome))
+
+    for index, task in enumerate(tasks):
+        threading.Thread(target=run, args=(index, task), daemon=True,
+                         name=f"{name}-{index}").start()
+    finished = 0
+    while finished < len(tasks) and not ctx.cancelled.is_set():
+        try:
+            index, outcome = done.get(timeout=min(0.25, max(ctx.deadline.remaining(), 0.001)))
+        except _queue.Empty:
+            if ctx.deadline.expired():
+                break
+            continue
+        results[index] = outcome
+        finished += 1
+        for result in results:
+            if result is None:
+                break
+            if result.status == "found":
+                return results
+    return results
+
+
+def gather(ctx: Context, tasks: list, *, name: str = "task") -> list:
+    """Run ``tasks`` at once in daemon threads and wait for all of them (or
+    the deadline, or cancellation). Returns, in task order, each task's
+    value, the SetupWizardError it raised, or None when it did not finish."""
+    import queue as _queue
+
+    from ..errors import SetupWizardError
+
+    results: list = [None] * len(tasks)
+    done: _queue.Queue = _queue.Queue()
+
+    def run(index: int, task) -> None:
+        try:
+            value = task()
+        except SetupWizardError as exc:
+            value = exc
+        except Exception as exc:  # keep a bug in one task from hanging the others
+            value = SetupWizardError(f"internal error: {type(exc).__name__}: {exc}")
+        done.put((index, value))
+
+    for index, task in enumerate(tasks):
+        threading.Thread(target=run, args=(index, task), daemon=True,
+                         name=f"{name}-{index}").start()
+    for _ in tasks:
+        if ctx.cancelled.is_set():
+            break
+        try:
+            index, value = done.get(timeout=max(ctx.deadline.remaining(), 0.001))
+        except _queue.Empty:
+            break
+        results[index] = value
+    return results

@@ -1,0 +1,27 @@
+"""Source ``ispdb``: the central database of mail settings (Thunderbird's)."""
+
+from __future__ import annotations
+
+from urllib.parse import quote, urlsplit
+
+from .autoconfig import fetch_clientconfig
+from .base import Context, Outcome
+
+
+def ispdb_url(base: str, domain: str) -> str:
+    return base.rstrip("/") + "/" + quote(domain, safe="")
+
+
+def fetch_ispdb(ctx: Context, domain: str, *, source: str, trusted: bool = True) -> Outcome:
+    """Ask the ISPDB at ``ctx.options.ispdb_url`` about ``domain``."""
+    base = ctx.options.ispdb_url
+    if urlsplit(base).scheme != "https":
+        trusted = False  # a plain-http mirror proves nothing
+    return fetch_clientconfig(ctx, ispdb_url(base, domain), source=source, trusted=trusted)
+
+
+class ISPDBSource:
+    name = "ispdb"
+
+    def run(self, ctx: Context) -> Outcome:
+        return fetch_ispdb(ctx, ctx.domain, source=self.name)

@@ -1,0 +1,116 @@
+"""The exceptions setupwizard raises.
+
+Every error the library raises derives from one root, so callers (the CLI,
+the wizard, other programs) can catch one class. Errors from dnspython,
+requests, ssl and socket are translated at the seam in ``net.py`` and never
+leak out of the library::
+
+    SetupWizardError                 root; has .host, .port, .source attributes
+    ├── UsageError                   the caller asked for something impossible
+    │   └── InvalidAddress           not a usable e-mail address (.reason says why)
+    ├── DataError                    a bundled or received document is unusable
+    │   ├── ProviderDataError        a file in providers/ is invalid (.path)
+    │   └── ConfigDocumentError      clientConfig / autodiscover XML rejected
+    └── NetworkError                 talking to another machine failed
+        ├── DNSError                 name lookup failed (.kind: nxdomain, servfail,
+        │                            refused, timeout, no-answer, error)
+        ├── NetTimeout               a connect, read or the total deadline ran out
+        ├── ConnectError             refused, unreachable, reset
+        ├── TLSError                 handshake or certificate verification failed
+        └── HTTPError                bad status, redirect loop, oversized body (.status)
+
+Messages are short English sentences for logs; what users see is built from
+the attributes by the ``ui`` layer in their language. No message ever
+contains a password.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .i18n import Message
+
+
+class SetupWizardError(Exception):
+    """Root of every error raised by setupwizard."""
+
+    def __init__(self, message: "str | Message" = "", *, host: str | None = None,
+                 port: int | None = None, source: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.host = host
+        self.port = port
+        self.source = source
+
+    def __str__(self) -> str:
+        return str(self.message)
+
+
+class UsageError(SetupWizardError):
+    """The caller asked for something that cannot be done (bad flag, bad value)."""
+
+
+class InvalidAddress(UsageError):
+    """The text is not a usable e-mail address.
+
+    ``reason`` is a stable key (``no-at``, ``several-at``, ``empty-local``,
+    ``empty-domain``, ``space``, ``control``, ``too-long``, ``bad-domain``,
+    ``bad-local``) that the UI turns into a sentence in the user's language.
+    """
+
+    def __init__(self, text: str, reason: str, message: str = "") -> None:
+        super().__init__(message or f"not an e-mail address ({reason})")
+        self.text = text
+        self.reason = reason
+
+
+class DataError(SetupWizardError):
+    """A document (bundled or received from a server) cannot be used."""
+
+
+class ProviderDataError(DataError):
+    """A file in providers/ is invalid."""
+
+    def __init__(self, message: str, *, path: str | None = None) -> None:
+        super().__init__(f"{path}: {message}" if path else str(message))
+        self.path = path
+
+
+class ConfigDocumentError(DataError):
+    """A clientConfig or autodiscover XML document was rejected."""
+
+
+class NetworkError(SetupWizardError):
+    """Talking to another machine failed."""
+
+
+class DNSError(NetworkError):
+    """A DNS lookup failed. ``kind`` is one of nxdomain, servfail, refused,
+    timeout, no-answer, no-nameservers, error."""
+
+    def __init__(self, message: str, *, kind: str, name: str | None = None,
+                 **kw) -> None:
+        super().__init__(message, **kw)
+        self.kind = kind
+        self.name = name
+
+
+class NetTimeout(NetworkError):
+    """A connect, a read or the total deadline ran out."""
+
+
+class ConnectError(NetworkError):
+    """The connection was refused, reset or the address is unreachable."""
+
+
+class TLSError(NetworkError):
+    """The TLS handshake or the certificate check failed."""
+
+
+class HTTPError(NetworkError):
+    """An HTTP exchange did not give a usable answer."""
+
+    def __init__(self, message: str, *, status: int | None = None, **kw) -> None:
+        super().__init__(message, **kw)
+        self.status = status

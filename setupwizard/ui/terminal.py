@@ -1,0 +1,76 @@
+"""The terminal: where output goes, whether it may be coloured, and how
+untrusted text is made safe to show."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from dataclasses import dataclass, field
+from typing import IO, Mapping
+
+# CSI/OSC/other escape sequences, then any remaining C0/C1 control character
+_ESCAPES = re.compile(r"\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-_]?")
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def sanitize(text: object, *, keep_newlines: bool = False) -> str:
+    """Remove terminal escape sequences and control characters from text that
+    came from a server or a file (it could repaint or hide parts of the screen)."""
+    text = _ESCAPES.sub("", str(text))
+    text = _CONTROLS.sub("", text)
+    if not keep_newlines:
+        text = text.replace("\n", " ").replace("\t", " ")
+    return text
+
+
+@dataclass
+class Environment:
+    """Standard streams and terminal facts, injectable for tests (httpie's idea)."""
+
+    stdin: IO[str] = field(default_factory=lambda: sys.stdin)
+    stdout: IO[str] = field(default_factory=lambda: sys.stdout)
+    stderr: IO[str] = field(default_factory=lambda: sys.stderr)
+    environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
+
+    @property
+    def stdout_isatty(self) -> bool:
+        try:
+            return self.stdout.isatty()
+        except (AttributeError, ValueError):
+            return False
+
+    @property
+    def stdin_isatty(self) -> bool:
+        try:
+            return self.stdin.isatty()
+        except (AttributeError, ValueError):
+            return False
+
+    @property
+    def colour(self) -> bool:
+        """Colour only on a terminal, and never when NO_COLOR is set
+        (https://no-color.org) or TERM is dumb."""
+        if "NO_COLOR" in self.environ and self.environ.get("NO_COLOR", "") != "":
+            return False
+        if self.environ.get("TERM") == "dumb":
+            return False
+        if self.environ.get("FORCE_COLOR"):
+            return True
+        return self.stdout_isatty
+
+
+class Style:
+    """ANSI styles that switch off as a whole."""
+
+    CODES = {"bold": "1", "dim": "2", "red": "31", "green": "32", "yellow": "33",
+             "blue": "34", "magenta": "35", "cyan": "36"}
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+
+    def __call__(self, text: str, *styles: str) -> str:
+        if not self.enabled or not styles:
+            return text
+        codes = ";".join(self.CODES[s] for s in styles)
+        return f"\x1b[{codes}m{text}\x1b[0m"

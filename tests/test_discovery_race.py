@@ -1,0 +1,161 @@
+"""Ranking, racing and cancellation of discovery sources.
+
+These tests script the sources themselves (no network): the coordinator's
+rules are about timing and order, and scripted sources let us make one
+answer after exactly 0.3 s and another hang. The real sources are tested
+against the lab elsewhere.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from setupwizard.discovery import DiscoveryOptions, Outcome, discover
+from setupwizard.errors import DNSError, InvalidAddress, NetTimeout
+from setupwizard.models import AccountConfig, Server
+
+
+class Scripted:
+    def __init__(self, name, delay=0.0, status="found", host=None, exc=None):
+        self.name, self.delay, self.status, self.host, self.exc = name, delay, status, host, exc
+        self.started = threading.Event()
+        self.saw_cancel = threading.Event()
+
+    def run(self, ctx):
+        self.started.set()
+        end = time.monotonic() + self.delay
+        while time.monotonic() < end:
+            if ctx.cancelled.wait(0.01):
+                self.saw_cancel.set()
+                raise NetTimeout("cancelled")
+        if self.exc:
+            raise self.exc
+        if self.status != "found":
+            return Outcome(self.status, f"{self.name} {self.status}")
+        host = self.host or f"imap.{self.name}.test"
+        config = AccountConfig(
+            incoming=(Server("imap", host, 993, "tls", "u", source=self.name),),
+            outgoing=(Server("smtp", f"smtp.{self.name}.test", 465, "tls", "u",
+                             source=self.name),),
+            source=self.name)
+        return Outcome.found(config, "ok")
+
+
+class NoProviders:
+    def by_domain(self, domain):
+        return None
+
+    def by_mx(self, host):
+        return None
+
+
+def run(sources, **options):
+    opts = DiscoveryOptions(**{"deadline": 5.0, "timeout": 2.0, **options})
+    start = time.monotonic()
+    result = discover("alice@example.test", sources=sources, options=opts,
+                      providers=NoProviders())
+    return result, time.monotonic() - start
+
+
+def test_highest_ranked_finder_wins_even_if_slower():
+    best = Scripted("providers", delay=0.3)
+    fast = Scripted("ispdb", delay=0.0)
+    result, _ = run([best, fast])
+    assert result.config.source == "providers"
+    assert result.incoming[0].host == "imap.providers.test"
+
+
+def test_lower_ranked_hanging_sources_do_not_delay_the_answer():
+    winner = Scripted("providers", delay=0.3)
+    hangers = [Scripted(n, delay=30) for n in ("srv", "autodiscover", "autoconfig-http")]
+    result, elapsed = run([winner, *hangers])
+    assert result.found and result.config.source == "providers"
+    assert elapsed < 0.3 * 1.2 + 0.1
+    statuses = {r.name: r.status for r in result.sources}
+    assert statuses == {"providers": "found", "srv": "cancelled",
+                        "autodiscover": "cancelled", "autoconfig-http": "cancelled"}
+    for hanger in hangers:
+        assert hanger.saw_cancel.wait(1), "cancelled sources are told to stop"
+
+
+def test_lower_source_wins_when_higher_ones_find_nothing():
+    result, _ = run([Scripted("providers", status="not-found"),
+                     Scripted("autoconfig", delay=0.1, exc=DNSError("x", kind="nxdomain")),
+                     Scripted("ispdb", delay=0.2)])
+    assert result.config.source == "ispdb"
+    statuses = [r.status for r in result.sources]
+    assert statuses == ["not-found", "error", "found"]
+
+
+def test_deadline_takes_best_finished_and_marks_others_timeout():
+    result, elapsed = run([Scripted("autoconfig", delay=30), Scripted("ispdb", delay=0.05)],
+                          deadline=0.5)
+    assert elapsed < 1.0
+    assert result.config.source == "ispdb"
+    assert {r.name: r.status for r in result.sources}["autoconfig"] == "timeout"
+
+
+def test_nothing_found_gives_error_and_every_status():
+    result, _ = run([Scripted("providers", status="not-found"),
+                     Scripted("srv", exc=DNSError("t", kind="timeout"))])
+    assert not result.found
+    assert result.error is not None
+    assert [r.status for r in result.sources] == ["not-found", "timeout"]
+
+
+def test_a_crashing_source_is_an_error_not_a_traceback():
+    class Broken:
+        name = "mx"
+
+        def run(self, ctx):
+            raise ZeroDivisionError("boom")
+    result, _ = run([Broken(), Scripted("srv")])
+    assert result.config.source == "srv"
+    assert result.sources[0].status == "error"
+
+
+def test_only_restricts_sources():
+    a, b = Scripted("providers"), Scripted("ispdb")
+    result, _ = run([a, b], only=("ispdb",))
+    assert [r.name for r in result.sources] == ["ispdb"]
+    assert not a.started.is_set()
+
+
+def test_offline_runs_only_the_database():
+    a, b = Scripted("providers", status="not-found"), Scripted("ispdb")
+    result, _ = run([a, b], offline=True)
+    assert not b.started.is_set()
+    assert {r.name: r.status for r in result.sources} == {"providers": "not-found",
+                                                           "ispdb": "skipped"}
+
+
+def test_untrusted_winner_is_flagged_and_disagreement_named():
+    untrusted = Scripted("mx")
+    orig = untrusted.run
+
+    def run_untrusted(ctx):
+        out = orig(ctx)
+        import dataclasses
+        return Outcome.found(dataclasses.replace(out.config, trusted=False))
+    untrusted.run = run_untrusted
+    result, _ = run([Scripted("providers", status="not-found"), untrusted,
+                     Scripted("srv", host="imap.elsewhere.test")])
+    texts = [str(w) for w in result.warnings]
+    assert any("cannot prove" in t and "example.test" in t for t in texts)
+
+
+def test_malformed_address_raises_invalid_address():
+    with pytest.raises(InvalidAddress):
+        discover("not-an-address", sources=[], providers=NoProviders())
+
+
+def test_disagreeing_sources_give_a_warning_naming_both():
+    result, _ = run([Scripted("providers", delay=0.2, host="imap.one.test"),
+                     Scripted("ispdb", host="imap.two.test")])
+    assert result.config.source == "providers"
+    texts = [str(w) for w in result.warnings]
+    assert any("providers" in t and "ispdb" in t and "imap.two.test" in t for t in texts)
+    assert dict(result.others)["ispdb"].incoming[0].host == "imap.two.test"
