@@ -396,6 +396,21 @@ class Network:
                             host=host) from None
 
 
+def _no_nameservers_kind(exc) -> str:
+    """servfail or refused when a server answered so, else error."""
+    import dns.rcode
+    rcodes = set()
+    for entry in exc.kwargs.get("errors") or ():
+        response = entry[4] if len(entry) > 4 else None
+        if response is not None:
+            rcodes.add(response.rcode())
+    if dns.rcode.SERVFAIL in rcodes:
+        return "servfail"
+    if dns.rcode.REFUSED in rcodes:
+        return "refused"
+    return "error"
+
+
 def _with_history(response: HTTPResponse, visited: list[str]) -> HTTPResponse:
     if not visited:
         return response
@@ -419,10 +434,13 @@ def _read_body(resp, max_bytes: int, deadline: Deadline, host: str) -> bytes:
     chunks: list[bytes] = []
     size = 0
     raw = resp.raw
+    # read1 returns whatever has arrived; read(n) waits for n bytes or the
+    # end, so a server dripping a byte a second would outlive the deadline
+    read = getattr(raw, "read1", None) or raw.read
     while True:
         if deadline.expired():
             raise NetTimeout(msg("{host} is sending too slowly", host=host), host=host)
-        chunk = raw.read(16384, decode_content=False)
+        chunk = read(16384, decode_content=False)
         if not chunk:
             break
         if inflater is not None:
@@ -490,12 +508,17 @@ def _build_session(network: Network):
                     exc.host = self.host
                     raise
                 last = None
+                name = self._dns_host
                 for ip in addresses:
+                    # urllib3's ``host`` (Host header, TLS server name) reads
+                    # _dns_host: point it at the address only while connecting
                     self._dns_host = ip
                     try:
                         return super()._new_conn()
                     except NewConnectionError as exc:
                         last = exc
+                    finally:
+                        self._dns_host = name
                 raise last
         Connection.__name__ = "Resolving" + base.__name__
         return Connection

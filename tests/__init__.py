@@ -1,0 +1,1 @@
+"""setupwizard's tests (a package, so ``from tests.lab.spec import ...`` works)."""

@@ -1,0 +1,46 @@
+"""A host that accepts TCP connections and never sends a byte.
+
+The connect succeeds, every read times out. Connections are accepted at
+once (so the backlog never fills, however many tests knock) and held open
+until the peer goes away or the lab stops; whatever the peer sends is read
+and dropped.
+"""
+
+from __future__ import annotations
+
+import socket
+
+from .sockets import SelectLoop, tcp_listener
+
+PORTS = (80, 443, 993, 995, 465, 587, 143, 110)
+
+
+class Blackhole(SelectLoop):
+    def __init__(self, ip: str, ports=PORTS) -> None:
+        super().__init__("blackhole")
+        self.ip = ip
+        self._listeners: set[socket.socket] = set()
+        try:
+            for port in ports:
+                sock = tcp_listener(ip, port)
+                self._listeners.add(sock)
+                self.add(sock)
+        except OSError:
+            self.stop()
+            raise
+
+    def on_ready(self, sock: socket.socket) -> None:
+        if sock in self._listeners:
+            try:
+                conn, _ = sock.accept()
+            except OSError:  # e.g. out of file descriptors: keep listening
+                return
+            conn.setblocking(False)
+            self.add(conn)
+            return
+        try:
+            data = sock.recv(65536)
+        except BlockingIOError:
+            return
+        if not data:
+            self.drop(sock)

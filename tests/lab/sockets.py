@@ -1,0 +1,86 @@
+"""Listening sockets and a one-thread select loop that stops at once."""
+
+from __future__ import annotations
+
+import selectors
+import socket
+import threading
+
+
+def tcp_listener(ip: str, port: int, backlog: int = 128) -> socket.socket:
+    """A listening TCP socket; OSError (EADDRINUSE...) when the port is taken."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((ip, port))
+        sock.listen(backlog)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def udp_socket(ip: str, port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        sock.bind((ip, port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+class SelectLoop:
+    """Runs ``on_ready(sock)`` for each readable socket in one daemon thread.
+
+    ``stop()`` wakes the loop through a socket pair, so it returns at once,
+    and closes every socket the loop still holds.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._selector = selectors.DefaultSelector()
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._selector.register(self._wake_r, selectors.EVENT_READ)
+        self._thread: threading.Thread | None = None
+        self._stopping = False
+
+    def add(self, sock: socket.socket) -> None:
+        self._selector.register(sock, selectors.EVENT_READ)
+
+    def drop(self, sock: socket.socket) -> None:
+        try:
+            self._selector.unregister(sock)
+        except (KeyError, ValueError):
+            pass
+        sock.close()
+
+    def on_ready(self, sock: socket.socket) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name=f"lab-{self.name}", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stopping:
+            for key, _ in self._selector.select():
+                if key.fileobj is self._wake_r or self._stopping:
+                    continue
+                try:
+                    self.on_ready(key.fileobj)
+                except OSError:
+                    self.drop(key.fileobj)
+
+    def stop(self) -> None:
+        self._stopping = True
+        try:
+            self._wake_w.send(b"x")
+        except OSError:
+            pass
+        if self._thread is not None:
+            self._thread.join(2)
+        for key in list(self._selector.get_map().values()):
+            key.fileobj.close()
+        self._selector.close()
+        self._wake_w.close()
