@@ -1,0 +1,33 @@
+"""The wheel must carry every package, the provider data and the catalogues."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tomllib
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_every_package_is_listed_in_pyproject():
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+                 ["packages"])
+    found = {".".join(p.parent.relative_to(ROOT).parts)
+             for p in (ROOT / "setupwizard").rglob("__init__.py")}
+    assert found <= listed, f"add to pyproject.toml packages: {sorted(found - listed)}"
+
+
+def test_wheel_contains_data(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q",
+                           "-w", str(tmp_path), str(ROOT)], capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    wheel = next(tmp_path.glob("setupwizard-*.whl"))
+    names = set(zipfile.ZipFile(wheel).namelist())
+    providers = {n for n in names if n.startswith("setupwizard/provider_data/")
+                 and n.endswith(".toml")}
+    assert len(providers) == len(list((ROOT / "providers").glob("*.toml")))
+    assert "setupwizard/locale/de/LC_MESSAGES/setupwizard.mo" in names
+    assert "setupwizard/cli.py" in names
