@@ -299,3 +299,16 @@ def test_higher_ranked_404_lets_ispdb_win(lab, providers):
     assert result.config.source == "ispdb"
     statuses = {r.name: r.status for r in result.sources}
     assert statuses["autoconfig"] == "not-found"
+
+
+def test_hanging_lower_ranked_sources_are_cancelled_not_awaited(lab, providers):
+    start = time.monotonic()
+    result = discover("x@race.test", network=lab.network(timeout=3), providers=providers,
+                      options=DiscoveryOptions(timeout=3, deadline=9,
+                                               ispdb_url=lab.ispdb_url))
+    elapsed = time.monotonic() - start
+    assert result.config.source == "autoconfig"
+    assert elapsed < 1.5, "well-known and autodiscover hang on the blackhole"
+    statuses = {r.name: r.status for r in result.sources}
+    assert statuses["well-known"] == "cancelled"
+    assert statuses["autodiscover"] == "cancelled"

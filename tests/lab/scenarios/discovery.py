@@ -92,6 +92,10 @@ DNS = [
     A("autoconfig.ac-untrusted.test", "web-untrusted"),
     A("autoconfig.ac-wrongname.test", "web-wrongname"),
     A("autoconfig.ac-refused.test", "refused"),
+    # racing: autoconfig answers, lower-ranked sources hang on the blackhole
+    A("autoconfig.race.test", "web"),
+    A("race.test", "blackhole"),
+    A("autodiscover.race.test", "blackhole"),
     # mx family
     MX("mx-hosted.test", "alt1.aspmx.l.google.com", 5),
     MX("mx-derived.test", "mx1.mailhost-a.test", 10),
@@ -151,6 +155,8 @@ HTTP = [
           content_type="text/xml"),
     Route("autoconfig.ac-wrongname.test", AC, body=config_xml("ac-wrongname.test"),
           content_type="text/xml"),
+    Route("autoconfig.race.test", AC, body=config_xml("race.test"), content_type="text/xml",
+          scheme="https"),
     # the lab ISPDB
     Route(ISPDB, "/v1.1/ispdb-good.test", body=config_xml("ispdb-good.test"),
           content_type="text/xml"),
