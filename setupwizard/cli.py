@@ -117,7 +117,148 @@ def build_parser(tr: Translator) -> argparse.ArgumentParser:
                           help=tr("base URL of the ISPDB (default: Thunderbird's)"))
     discover.add_argument("--offline", action="store_true",
                           help=tr("use only the bundled provider database"))
+
+    diagnose = commands.add_parser(
+        "diagnose", parents=[common, network],
+        help=tr("test IMAP, POP3 and SMTP and explain every problem"),
+        description=tr("Test the servers of an account end to end - name lookup, every "
+                       "address, encryption and certificate, sign-in and mailbox - and "
+                       "explain each finding with a fix. Without server flags the "
+                       "settings are discovered first."),
+        epilog=tr("The password comes from a hidden prompt, --password-stdin or the "
+                  "environment variable SETUPWIZARD_PASSWORD, never from the command "
+                  "line. Exit status: 0 the account can be used (warnings allowed), "
+                  "1 a problem prevents it, 2 usage error."))
+    diagnose.add_argument("address", metavar="ADDRESS", help=tr("the e-mail address"))
+    for protocol in ("imap", "pop3", "smtp"):
+        diagnose.add_argument(f"--{protocol}", metavar="HOST[:PORT][/tls|/starttls|/plain]",
+                              help=tr("test this {protocol} server instead of discovering "
+                                      "one").replace("{protocol}", protocol.upper()))
+    diagnose.add_argument("--username", help=tr("username (default: what discovery "
+                                                "found, else the address)"))
+    secret = diagnose.add_mutually_exclusive_group()
+    secret.add_argument("--password-stdin", action="store_true",
+                        help=tr("read the password from the first line of standard input"))
+    secret.add_argument("--oauth2-token-stdin", action="store_true",
+                        help=tr("read an OAuth2 access token from standard input and sign "
+                                "in with OAUTHBEARER or XOAUTH2"))
+    secret.add_argument("--no-login", action="store_true",
+                        help=tr("run every check except signing in"))
+    diagnose.add_argument("--allow-insecure-password", action="store_true",
+                          help=tr("allow sending the password over an unencrypted "
+                                  "connection for this run (the report says so)"))
+    output = diagnose.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help=tr("print a JSON object"))
+    output.add_argument("--markdown", action="store_true",
+                        help=tr("print a Markdown report for a support ticket"))
+    diagnose.add_argument("--transcript", action="store_true",
+                          help=tr("add the protocol conversation (passwords replaced by "
+                                  "***)"))
     return parser
+
+
+@dataclass(frozen=True)
+class DiagnoseCommand:
+    """Everything ``diagnose`` needs, built once from argv and environment."""
+
+    address: str
+    servers: tuple
+    username: str | None
+    login: bool
+    secret_source: str  # none | stdin | token-stdin | env | prompt
+    allow_insecure_password: bool
+    output: str  # text | json | markdown
+    transcript: bool
+    net: "object"
+
+
+def _diagnose_command(args, env: Environment, tr: Translator) -> DiagnoseCommand:
+    from .diagnostics import parse_server_spec
+    from .models import EmailAddress
+    from .ui.discovery_view import invalid_address_text
+    try:
+        EmailAddress.parse(args.address)
+    except InvalidAddress as exc:
+        raise UsageError(invalid_address_text(exc, tr)) from None
+    servers = tuple(parse_server_spec(getattr(args, p), p) for p in ("imap", "pop3", "smtp")
+                    if getattr(args, p))
+    if args.no_login:
+        source = "none"
+    elif args.oauth2_token_stdin:
+        source = "token-stdin"
+    elif args.password_stdin:
+        source = "stdin"
+    elif env.environ.get("SETUPWIZARD_PASSWORD"):
+        source = "env"
+    elif env.stdin_isatty:
+        source = "prompt"
+    else:
+        source = "none"
+    output = "json" if args.json else "markdown" if args.markdown else "text"
+    return DiagnoseCommand(address=args.address, servers=servers, username=args.username,
+                           login=not args.no_login, secret_source=source,
+                           allow_insecure_password=args.allow_insecure_password,
+                           output=output, transcript=args.transcript,
+                           net=_net_options(args, tr))
+
+
+def _read_secret(command: DiagnoseCommand, env: Environment, tr: Translator
+                 ) -> tuple[str | None, str | None]:
+    """(password, token) from where the command says; never from argv."""
+    if command.secret_source in ("stdin", "token-stdin"):
+        line = env.stdin.readline().rstrip("\r\n")
+        if not line:
+            raise UsageError(tr("standard input is empty: nothing to sign in with"))
+        return (line, None) if command.secret_source == "stdin" else (None, line)
+    if command.secret_source == "env":
+        return env.environ["SETUPWIZARD_PASSWORD"], None
+    if command.secret_source == "prompt":
+        import getpass
+        password = getpass.getpass(tr("Password (not shown; Enter to skip sign-in): "))
+        return (password or None), None
+    return None, None
+
+
+def run_diagnose(command: DiagnoseCommand, env: Environment, tr: Translator) -> ExitStatus:
+    from .diagnostics import ProbeOptions, diagnose, recommended_servers
+    from .net import Network
+    from .ui.diagnose_view import render_markdown, render_text, report_to_json
+    from .ui.discovery_view import render_text as render_discovery
+
+    network = Network(command.net)
+    network.tls_context()
+    password, token = _read_secret(command, env, tr)
+    servers = list(command.servers)
+    discovery = None
+    if not servers:
+        from .discovery import DiscoveryOptions, discover
+        discovery = discover(command.address, network=network,
+                             options=DiscoveryOptions(timeout=command.net.timeout,
+                                                      deadline=command.net.timeout * 3))
+        servers = recommended_servers(discovery)
+        if not servers:
+            style = Style(env.colour and command.output == "text")
+            _print(env, render_discovery(discovery, tr, style), err=command.output != "text")
+            raise SetupWizardError(tr("No settings found. Name the servers with --imap, "
+                                      "--pop3 and --smtp."))
+    timeout = command.net.timeout
+    options = ProbeOptions(login=command.login,
+                           allow_insecure_password=command.allow_insecure_password,
+                           timeout=timeout, deadline=max(timeout * 3, timeout + 5))
+    report = diagnose(command.address, servers, network=network, username=command.username,
+                      password=password, token=token, options=options,
+                      record_transcript=command.transcript, discovery=discovery)
+    if command.output == "json":
+        text = json.dumps(report_to_json(report, tr), ensure_ascii=False)
+    elif command.output == "markdown":
+        text = render_markdown(report, tr)
+    else:
+        text = render_text(report, tr, Style(env.colour))
+    for secret in (password, token):
+        if secret:  # belt and braces: the report must never carry a secret
+            text = text.replace(secret, "***")
+    _print(env, text)
+    return ExitStatus.OK if report.verdict in ("ok", "warning") else ExitStatus.NOT_FOUND
 
 
 @dataclass(frozen=True)
@@ -239,6 +380,8 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
             return ExitStatus.OK
         if args.command == "discover":
             return run_discover(_discover_command(args, tr), env, tr)
+        if args.command == "diagnose":
+            return run_diagnose(_diagnose_command(args, env, tr), env, tr)
         parser.print_help(env.stdout)
         return ExitStatus.USAGE
     except KeyboardInterrupt:

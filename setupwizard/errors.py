@@ -101,7 +101,12 @@ class NetTimeout(NetworkError):
 
 
 class ConnectError(NetworkError):
-    """The connection was refused, reset or the address is unreachable."""
+    """The connection was refused, reset or the address is unreachable.
+    ``kind`` is refused, unreachable, reset or error."""
+
+    def __init__(self, message="", *, kind: str = "error", **kw) -> None:
+        super().__init__(message, **kw)
+        self.kind = kind
 
 
 class TLSError(NetworkError):

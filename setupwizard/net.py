@@ -15,6 +15,7 @@ Two rules run through it:
 
 from __future__ import annotations
 
+import errno
 import ipaddress
 import socket
 import ssl
@@ -304,7 +305,10 @@ class Network:
                 last = NetTimeout(msg("connecting to {host} ({ip}) port {port} timed out", host=host, ip=ip, port=port),
                                   host=host, port=port)
             except OSError as exc:
-                last = ConnectError(msg("cannot connect to {host} ({ip}) port {port}: {reason}", host=host, ip=ip, port=port, reason=exc.strerror or str(exc)), host=host, port=port)
+                kind = {errno.ECONNREFUSED: "refused", errno.ENETUNREACH: "unreachable",
+                        errno.EHOSTUNREACH: "unreachable", errno.EADDRNOTAVAIL: "unreachable",
+                        errno.ECONNRESET: "reset"}.get(exc.errno, "error")
+                last = ConnectError(kind=kind, message=msg("cannot connect to {host} ({ip}) port {port}: {reason}", host=host, ip=ip, port=port, reason=exc.strerror or str(exc)), host=host, port=port)
         raise last or ConnectError(msg("no address for {host}", host=host), host=host, port=port)
 
     # -- HTTP ------------------------------------------------------------

@@ -1,0 +1,211 @@
+"""Test IMAP, POP3 and SMTP servers end to end and say what is wrong.
+
+``diagnose()`` probes every server and every address of every server at
+once; each probe runs the checks in ``engine.py``. The result is a Report
+of Checks (finding ids + details) that the UI turns into plain language.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Sequence
+
+from ..errors import UsageError
+from ..i18n import msg
+from ..models import DEFAULT_PORTS, DiscoveryResult, EmailAddress, Server
+from ..net import Deadline, Network
+from .connection import Transcript
+from .engine import Check, ProbeOptions, probe_server
+from .protocols import Credentials
+
+__all__ = ["diagnose", "Report", "ServerReport", "Check", "ProbeOptions", "Credentials",
+           "parse_server_spec", "recommended_servers"]
+
+ORDER = {"skip": 0, "pass": 1, "warn": 2, "fail": 3}
+
+
+@dataclass(frozen=True)
+class ServerReport:
+    server: Server
+    addresses: tuple[str, ...]
+    status: str  # pass | warn | fail
+
+    def to_json(self) -> dict:
+        return {"protocol": self.server.protocol, "host": self.server.host,
+                "port": self.server.port, "security": self.server.security,
+                "source": self.server.source, "addresses": list(self.addresses),
+                "status": self.status}
+
+
+@dataclass(frozen=True)
+class Report:
+    address: str
+    verdict: str  # ok | warning | problem
+    servers: tuple[ServerReport, ...]
+    checks: tuple[Check, ...]
+    transcript: tuple[dict, ...] = ()
+    discovery: DiscoveryResult | None = None
+    elapsed_ms: int = 0
+
+
+def parse_server_spec(text: str, protocol: str) -> Server:
+    """Parse ``HOST[:PORT][/tls|/starttls|/plain]`` for ``protocol``.
+
+    Without a port the standard port of the security is used (993/143,
+    995/110, 465/587); without a security, implicit TLS unless the port is
+    a STARTTLS port. Raises UsageError.
+    """
+    from ..models import is_hostname, to_ascii_domain
+    spec = text.strip()
+    security = None
+    if "/" in spec:
+        spec, security = spec.rsplit("/", 1)
+        security = security.lower()
+        if security in ("ssl",):
+            security = "tls"
+        if security not in ("tls", "starttls", "plain"):
+            raise UsageError(msg("unknown encryption {value} in {spec}: use /tls, "
+                                 "/starttls or /plain", value=security, spec=text))
+    host, port = spec, None
+    if spec.startswith("["):
+        end = spec.find("]")
+        if end < 0:
+            raise UsageError(msg("bad server {spec}", spec=text))
+        host, rest = spec[1:end], spec[end + 1:]
+        if rest.startswith(":"):
+            port = rest[1:]
+    elif spec.count(":") == 1:
+        host, port = spec.split(":")
+    if port is not None:
+        if not port.isdigit() or not 0 < int(port) < 65536:
+            raise UsageError(msg("bad port in {spec}", spec=text))
+        port = int(port)
+    if security is None:
+        starttls_ports = {DEFAULT_PORTS[(protocol, "starttls")], 25}
+        security = "starttls" if port in starttls_ports else "tls"
+    if port is None:
+        port = DEFAULT_PORTS[(protocol, security)]
+    import ipaddress
+    try:
+        ipaddress.ip_address(host)
+        ascii_host = host
+    except ValueError:
+        ascii_host = to_ascii_domain(host.rstrip(".")) if "." in host else (
+            host.lower() if is_hostname(host) else None)
+        if not ascii_host:
+            raise UsageError(msg("bad server name {spec}", spec=text)) from None
+    return Server(protocol=protocol, host=ascii_host, port=port, security=security,
+                  source="user", trusted=True)
+
+
+def recommended_servers(result: DiscoveryResult) -> list[Server]:
+    """The best IMAP, the best POP3 and the best SMTP server discovery found."""
+    chosen: list[Server] = []
+    for protocol in ("imap", "pop3"):
+        first = next((s for s in result.incoming if s.protocol == protocol), None)
+        if first:
+            chosen.append(first)
+    first_smtp = next((s for s in result.outgoing if s.protocol == "smtp"), None)
+    if first_smtp:
+        chosen.append(first_smtp)
+    return chosen
+
+
+def _oauth2_expected(server: Server) -> bool:
+    auth = [a.lower() for a in server.auth]
+    return "oauth2" in auth and not any(a.startswith("password") for a in auth)
+
+
+def diagnose(address: str | EmailAddress, servers: Sequence[Server], *,
+             network: Network | None = None, username: str | None = None,
+             password: str | None = None, token: str | None = None,
+             options: ProbeOptions | None = None, record_transcript: bool = False,
+             discovery: DiscoveryResult | None = None) -> Report:
+    """Probe ``servers`` for ``address``; return a Report.
+
+    ``username`` overrides each server's username (default: the server's,
+    else the address). With neither ``password`` nor ``token`` no login is
+    tried. Never raises for network trouble: it becomes checks.
+    """
+    if not isinstance(address, EmailAddress):
+        address = EmailAddress.parse(address)
+    network = network or Network()
+    options = options or ProbeOptions()
+    start = time.monotonic()
+    deadline = Deadline(options.deadline)
+    transcript = Transcript(enabled=record_transcript)
+    results: dict[int, tuple[list[str], list[Check]]] = {}
+
+    def run(index: int, server: Server) -> None:
+        creds = None
+        if password is not None or token is not None:
+            user = username or server.username or address.ascii
+            creds = Credentials(user, password=password, token=token)
+        server_options = options if not _oauth2_expected(server) else \
+            _with(options, oauth2_expected=True)
+        results[index] = probe_server(server, network=network, credentials=creds,
+                                      options=server_options, transcript=transcript,
+                                      deadline=deadline)
+
+    if password is not None or token is not None:
+        # register every secret form before any thread can write a line
+        for server in servers:
+            user = username or server.username or address.ascii
+            transcript.secrets = tuple(dict.fromkeys(
+                transcript.secrets + Credentials(user, password, token).secrets()))
+    threads = [threading.Thread(target=run, args=(i, s), daemon=True)
+               for i, s in enumerate(servers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=max(deadline.remaining(), 0.0) + 2)
+    checks: list[Check] = []
+    reports: list[ServerReport] = []
+    for index, server in enumerate(servers):
+        addresses, server_checks = results.get(index, ([], [
+            Check("connect.timeout", "fail", server.url, None, {"port": server.port})]))
+        checks.extend(server_checks)
+        reports.append(ServerReport(server, tuple(addresses), server_status(server_checks)))
+    return Report(address=address.text, verdict=verdict(reports), servers=tuple(reports),
+                  checks=tuple(checks), transcript=tuple(transcript.lines),
+                  discovery=discovery, elapsed_ms=int((time.monotonic() - start) * 1000))
+
+
+def _with(options: ProbeOptions, **changes) -> ProbeOptions:
+    import dataclasses
+    return dataclasses.replace(options, **changes)
+
+
+def server_status(checks: list[Check]) -> str:
+    """fail when no address of the server passed; warn when some check
+    warned or some address failed; else pass."""
+    by_address: dict[str | None, list[Check]] = {}
+    for check in checks:
+        by_address.setdefault(check.address, []).append(check)
+    server_level = by_address.pop(None, [])
+    if any(c.status == "fail" for c in server_level) or not by_address:
+        return "fail"
+    worst = {a: max((ORDER[c.status] for c in cs), default=0) for a, cs in by_address.items()}
+    if all(w == ORDER["fail"] for w in worst.values()):
+        return "fail"
+    if any(w >= ORDER["warn"] for w in worst.values()) or \
+            any(c.status == "warn" for c in server_level):
+        return "warn"
+    return "pass"
+
+
+def verdict(reports: list[ServerReport]) -> str:
+    """problem when all incoming servers fail or all outgoing ones do;
+    warning when anything else is not perfect; else ok."""
+    incoming = [r for r in reports if r.server.protocol in ("imap", "pop3")]
+    outgoing = [r for r in reports if r.server.protocol == "smtp"]
+    for group in (incoming, outgoing):
+        if group and all(r.status == "fail" for r in group):
+            return "problem"
+    if not reports:
+        return "problem"
+    if any(r.status != "pass" for r in reports):
+        return "warning"
+    return "ok"

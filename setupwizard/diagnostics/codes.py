@@ -1,0 +1,100 @@
+"""Turning a refused login into the finding that explains it.
+
+Order matters: provider texts first (they are the most specific), then the
+standard response codes (RFC 5530 for IMAP, RFC 2449/3206 for POP3, RFC 4954
+enhanced status codes for SMTP), then the plain reply.
+"""
+
+from __future__ import annotations
+
+from .protocols import Reply
+
+# (substring, finding id), matched case-insensitively against the reply text
+PROVIDER_TEXTS = (
+    ("application-specific password", "login.app-password"),
+    ("app password", "login.app-password"),
+    ("app-specific password", "login.app-password"),
+    ("too many bad auth attempts", "login.too-many-attempts"),
+    ("too many login attempts", "login.too-many-attempts"),
+    ("basic authentication is disabled", "login.oauth2-required"),
+    ("basic authentication is not supported", "login.oauth2-required"),
+    ("smtpclientauthentication is disabled", "login.oauth2-required"),
+    ("5.7.139", "login.oauth2-required"),
+    ("5.7.30", "login.oauth2-required"),
+    ("please log in via your web browser", "login.not-allowed"),
+    ("web login required", "login.not-allowed"),
+    ("imap access is disabled", "login.not-allowed"),
+    ("pop access is disabled", "login.not-allowed"),
+    ("plaintext authentication disallowed", "login.encryption-required"),
+    ("temporary authentication failure", "login.temporary"),
+    ("account is disabled", "login.account-disabled"),
+    ("account disabled", "login.account-disabled"),
+    ("account is locked", "login.account-disabled"),
+)
+
+IMAP_CODES = {
+    "AUTHENTICATIONFAILED": "login.wrong-password",
+    "AUTHORIZATIONFAILED": "login.not-allowed",
+    "EXPIRED": "login.password-expired",
+    "PRIVACYREQUIRED": "login.encryption-required",
+    "CONTACTADMIN": "login.contact-provider",
+    "UNAVAILABLE": "login.temporary",
+    "INUSE": "login.in-use",
+    "LIMIT": "login.too-many-attempts",
+    "OVERQUOTA": "login.contact-provider",
+}
+
+POP3_CODES = {
+    "AUTH": "login.wrong-password",
+    "SYS/TEMP": "login.temporary",
+    "SYS/PERM": "login.contact-provider",
+    "IN-USE": "login.in-use",
+    "LOGIN-DELAY": "login.too-soon",
+}
+
+# SMTP: enhanced status code first, then the basic reply code (RFC 4954 §6)
+SMTP_ENHANCED = {
+    "5.7.8": "login.wrong-password",
+    "5.7.9": "login.failed",  # mechanism too weak; Gmail adds its app-password text
+    "5.7.11": "login.encryption-required",
+    "4.7.12": "login.password-expired",
+    "4.7.0": "login.temporary",
+}
+SMTP_CODES = {
+    "535": "login.wrong-password",
+    "534": "login.failed",
+    "538": "login.encryption-required",
+    "530": "login.encryption-required",
+    "454": "login.temporary",
+    "432": "login.password-expired",
+}
+
+# Microsoft answers "LOGIN failed." both for a wrong password and for
+# switched-off password sign-in: only the provider data can tell them apart.
+AMBIGUOUS_TEXTS = ("login failed", "authenticate failed")
+
+
+def classify_login(protocol: str, reply: Reply, *, oauth2_expected: bool = False) -> str:
+    """The finding id that explains a refused login ``reply``."""
+    text = f"{reply.code or ''} {reply.text}".lower()
+    for needle, finding in PROVIDER_TEXTS:
+        if needle in text:
+            return finding
+    if oauth2_expected and (any(t in text for t in AMBIGUOUS_TEXTS)
+                            or reply.code in ("AUTHENTICATIONFAILED", "5.7.8", "AUTH")
+                            or reply.status in ("535", "NO")):
+        return "login.oauth2-required"
+    code = (reply.code or "").upper()
+    if protocol == "imap" and code in IMAP_CODES:
+        return IMAP_CODES[code]
+    if protocol == "pop3" and code in POP3_CODES:
+        return POP3_CODES[code]
+    if protocol == "smtp":
+        if code in SMTP_ENHANCED:
+            return SMTP_ENHANCED[code]
+        if reply.status in SMTP_CODES:
+            return SMTP_CODES[reply.status]
+    if "authentication failed" in text or "invalid credentials" in text or \
+            any(t in text for t in AMBIGUOUS_TEXTS):
+        return "login.wrong-password"
+    return "login.failed"

@@ -1,0 +1,441 @@
+"""Just enough IMAP, POP3 and SMTP to diagnose a server: greeting,
+capabilities, STARTTLS, SASL login, and a look at the mailbox.
+
+All three clients share one shape (see ``Client``) so the engine can run
+the same steps for each. Secrets are never written to the transcript: the
+commands that carry them pass a redacted ``shown`` form, and the transcript
+also scrubs the raw secrets from anything a server echoes back.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from dataclasses import dataclass, field
+
+from ..i18n import msg
+from .connection import REDACTED, Connection, ProtocolError
+
+MAX_RESPONSE_LINES = 100_000
+CODE = re.compile(r"^\[([A-Za-z0-9/\-]+)(?:\s+([^\]]*))?\]\s*(.*)$")
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """Who logs in. ``repr`` never shows the secrets."""
+
+    username: str
+    password: str | None = field(default=None, repr=False)
+    token: str | None = field(default=None, repr=False)
+
+    def secrets(self) -> tuple[str, ...]:
+        out = []
+        for secret in (self.password, self.token):
+            if secret:
+                out.append(secret)
+        for payload in (sasl_plain(self), sasl_xoauth2(self), sasl_oauthbearer(self)):
+            if payload:
+                out.append(payload)
+        if self.password:
+            out.append(_b64(self.password))
+        return tuple(out)
+
+
+def _b64(text: str) -> str:
+    return base64.b64encode(text.encode("utf-8")).decode("ascii")
+
+
+def sasl_plain(creds: Credentials) -> str | None:
+    if creds.password is None:
+        return None
+    return _b64(f"\0{creds.username}\0{creds.password}")
+
+
+def sasl_xoauth2(creds: Credentials) -> str | None:
+    if creds.token is None:
+        return None
+    return _b64(f"user={creds.username}\x01auth=Bearer {creds.token}\x01\x01")
+
+
+def sasl_oauthbearer(creds: Credentials) -> str | None:
+    if creds.token is None:
+        return None
+    return _b64(f"n,a={creds.username},\x01auth=Bearer {creds.token}\x01\x01")
+
+
+@dataclass(frozen=True)
+class Greeting:
+    #: ok | preauth | bye | garbage
+    status: str
+    text: str
+    capabilities: frozenset[str] | None = None
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A login (or other) answer: ``ok``, the machine-readable ``code``
+    ([AUTHENTICATIONFAILED], [SYS/TEMP], 5.7.8...), the status word or
+    number, and the human text."""
+
+    ok: bool
+    status: str
+    code: str | None = None
+    text: str = ""
+    alerts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Mailbox:
+    folders: int | None = None
+    messages: int | None = None
+    size: int | None = None
+
+
+def _split_code(text: str) -> tuple[str | None, str]:
+    match = CODE.match(text)
+    if match:
+        return match.group(1).upper(), match.group(3)
+    return None, text
+
+
+def _ehlo_name(conn: Connection) -> str:
+    try:
+        local = conn.sock.getsockname()[0]
+    except OSError:
+        local = "127.0.0.1"
+    return f"[IPv6:{local}]" if ":" in local else f"[{local}]"
+
+
+class IMAPClient:
+    protocol = "imap"
+    starttls_capability = "STARTTLS"
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self._tag = 0
+
+    def greet(self) -> Greeting:
+        line = self.conn.read_line()
+        upper = line.upper()
+        for prefix, status in (("* OK", "ok"), ("* PREAUTH", "preauth"), ("* BYE", "bye")):
+            if upper.startswith(prefix):
+                rest = line[len(prefix):].strip()
+                code, text = _split_code(rest)
+                caps = None
+                if code == "CAPABILITY":
+                    match = CODE.match(rest)
+                    caps = frozenset((match.group(2) or "").upper().split())
+                return Greeting(status, text, caps)
+        return Greeting("garbage", line)
+
+    def _command(self, text: str, *, shown: str | None = None,
+                 continuation: str | None = None, continuation_shown: str | None = None
+                 ) -> tuple[Reply, list[str]]:
+        self._tag += 1
+        tag = f"A{self._tag}"
+        self.conn.send_line(f"{tag} {text}", shown=None if shown is None else f"{tag} {shown}")
+        untagged: list[str] = []
+        alerts: list[str] = []
+        sent_continuation = False
+        for _ in range(MAX_RESPONSE_LINES):
+            line = self.conn.read_line()
+            literal = re.search(r"\{(\d+)\}$", line)
+            if literal:
+                data = self.conn.read_exact(int(literal.group(1)))
+                line = line + data.decode("utf-8", "replace") + self.conn.read_line()
+            if line.startswith("+"):
+                # continuation: send the SASL payload, or an empty line to end
+                # a failed SASL exchange (the server put an error in the "+")
+                if continuation is not None and not sent_continuation:
+                    self.conn.send_line(continuation, shown=continuation_shown)
+                    sent_continuation = True
+                else:
+                    self.conn.send_line("")
+                continue
+            if line.startswith(tag + " "):
+                rest = line[len(tag) + 1:]
+                status, _, tail = rest.partition(" ")
+                code, human = _split_code(tail)
+                if code == "ALERT":
+                    alerts.append(human)
+                return Reply(status.upper() == "OK", status.upper(), code, human,
+                             tuple(alerts)), untagged
+            if line.startswith("*"):
+                code, human = _split_code(line[2:].split(" ", 1)[-1] if " " in line[2:] else "")
+                if "[ALERT]" in line.upper():
+                    alerts.append(line.split("]", 1)[-1].strip())
+                if len(untagged) < 10_000:
+                    untagged.append(line)
+                continue
+            raise ProtocolError(msg("{host} sent an unexpected line", host=self.conn.host))
+        raise ProtocolError(msg("{host} sent too many lines", host=self.conn.host),
+                            kind="too-long")
+
+    def capabilities(self) -> frozenset[str]:
+        reply, untagged = self._command("CAPABILITY")
+        caps: set[str] = set()
+        for line in untagged:
+            if line.upper().startswith("* CAPABILITY"):
+                caps.update(line.upper().split()[2:])
+        return frozenset(caps)
+
+    @staticmethod
+    def mechanisms(caps: frozenset[str]) -> list[str]:
+        return [c.split("=", 1)[1] for c in sorted(caps) if c.startswith("AUTH=")]
+
+    @staticmethod
+    def login_disabled(caps: frozenset[str]) -> bool:
+        return "LOGINDISABLED" in caps
+
+    def starttls(self) -> Reply:
+        reply, _ = self._command("STARTTLS")
+        return reply
+
+    def login(self, creds: Credentials, caps: frozenset[str], mechanism: str) -> Reply:
+        if mechanism == "LOGIN":
+            return self._command(f"LOGIN {_imap_quote(creds.username)} "
+                                 f"{_imap_quote(creds.password or '')}",
+                                 shown=f"LOGIN {_imap_quote(creds.username)} {REDACTED}")[0]
+        payload = {"PLAIN": sasl_plain, "XOAUTH2": sasl_xoauth2,
+                   "OAUTHBEARER": sasl_oauthbearer}[mechanism](creds) or ""
+        if "SASL-IR" in caps:
+            return self._command(f"AUTHENTICATE {mechanism} {payload}",
+                                 shown=f"AUTHENTICATE {mechanism} {REDACTED}")[0]
+        return self._command(f"AUTHENTICATE {mechanism}", continuation=payload,
+                             continuation_shown=REDACTED)[0]
+
+    def mailbox(self) -> Mailbox:
+        reply, untagged = self._command('LIST "" "*"')
+        folders = sum(1 for line in untagged if line.upper().startswith("* LIST"))
+        reply2, untagged2 = self._command("EXAMINE INBOX")
+        messages = None
+        for line in untagged2:
+            parts = line.split()
+            if len(parts) >= 3 and parts[2].upper() == "EXISTS" and parts[1].isdigit():
+                messages = int(parts[1])
+        return Mailbox(folders=folders if reply.ok else None,
+                       messages=messages if reply2.ok else None)
+
+    def quit(self) -> None:
+        self._command("LOGOUT")
+
+
+def _imap_quote(text: str) -> str:
+    if any(c in text for c in "\r\n\0") or not text.isascii():
+        # a literal would be needed; AUTHENTICATE PLAIN is used instead when
+        # possible, and such a LOGIN is simply refused by the server
+        text = text.replace("\r", "").replace("\n", "").replace("\0", "")
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+class POP3Client:
+    protocol = "pop3"
+    starttls_capability = "STLS"
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def greet(self) -> Greeting:
+        line = self.conn.read_line()
+        if line.startswith("+OK"):
+            return Greeting("ok", line[3:].strip())
+        if line.startswith("-ERR"):
+            return Greeting("bye", line[4:].strip())
+        return Greeting("garbage", line)
+
+    def _command(self, text: str, *, shown: str | None = None) -> Reply:
+        self.conn.send_line(text, shown=shown)
+        return self._reply()
+
+    def _reply(self) -> Reply:
+        line = self.conn.read_line()
+        if line.startswith("+OK"):
+            return Reply(True, "+OK", None, line[3:].strip())
+        if line.startswith("-ERR"):
+            code, human = _split_code(line[4:].strip())
+            return Reply(False, "-ERR", code, human)
+        if line.startswith("+"):
+            return Reply(False, "+", None, line[1:].strip())
+        raise ProtocolError(msg("{host} sent an unexpected line", host=self.conn.host))
+
+    def _multiline(self) -> list[str]:
+        lines = []
+        for _ in range(MAX_RESPONSE_LINES):
+            line = self.conn.read_line()
+            if line == ".":
+                return lines
+            lines.append(line[1:] if line.startswith("..") else line)
+        raise ProtocolError(msg("{host} sent too many lines", host=self.conn.host),
+                            kind="too-long")
+
+    def capabilities(self) -> frozenset[str]:
+        reply = self._command("CAPA")
+        if not reply.ok:
+            return frozenset()
+        caps = set()
+        for line in self._multiline():
+            words = line.upper().split()
+            if not words:
+                continue
+            caps.add(words[0])
+            if words[0] == "SASL":
+                caps.update(f"AUTH={w}" for w in words[1:])
+        return frozenset(caps)
+
+    @staticmethod
+    def mechanisms(caps: frozenset[str]) -> list[str]:
+        mechs = [c.split("=", 1)[1] for c in sorted(caps) if c.startswith("AUTH=")]
+        if "USER" in caps or not caps:
+            mechs.append("USER")
+        return mechs
+
+    @staticmethod
+    def login_disabled(caps: frozenset[str]) -> bool:
+        return False
+
+    def starttls(self) -> Reply:
+        return self._command("STLS")
+
+    def login(self, creds: Credentials, caps: frozenset[str], mechanism: str) -> Reply:
+        if mechanism == "USER":
+            reply = self._command(f"USER {creds.username}")
+            if not reply.ok:
+                return reply
+            return self._command(f"PASS {creds.password or ''}", shown=f"PASS {REDACTED}")
+        payload = {"PLAIN": sasl_plain, "XOAUTH2": sasl_xoauth2,
+                   "OAUTHBEARER": sasl_oauthbearer}[mechanism](creds) or ""
+        reply = self._command(f"AUTH {mechanism} {payload}",
+                              shown=f"AUTH {mechanism} {REDACTED}")
+        if reply.status == "+":  # failed SASL: the server wants an empty line
+            reply = self._command("")
+        return reply
+
+    def mailbox(self) -> Mailbox:
+        reply = self._command("STAT")
+        parts = reply.text.split()
+        if reply.ok and len(parts) >= 2 and parts[0].isdigit() and parts[1].isdigit():
+            return Mailbox(messages=int(parts[0]), size=int(parts[1]))
+        return Mailbox()
+
+    def quit(self) -> None:
+        self._command("QUIT")
+
+
+class SMTPClient:
+    protocol = "smtp"
+    starttls_capability = "STARTTLS"
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def _reply(self) -> tuple[int, list[str]]:
+        lines = []
+        for _ in range(1000):
+            line = self.conn.read_line()
+            if len(line) < 3 or not line[:3].isdigit():
+                raise ProtocolError(msg("{host} sent an answer that is not SMTP",
+                                        host=self.conn.host))
+            lines.append(line[4:])
+            if len(line) == 3 or line[3] == " ":
+                return int(line[:3]), lines
+            if line[3] != "-":
+                raise ProtocolError(msg("{host} sent an answer that is not SMTP",
+                                        host=self.conn.host))
+        raise ProtocolError(msg("{host} sent too many lines", host=self.conn.host),
+                            kind="too-long")
+
+    def greet(self) -> Greeting:
+        try:
+            code, lines = self._reply()
+        except ProtocolError as exc:
+            if exc.kind in ("garbage",):
+                return Greeting("garbage", "")
+            raise
+        text = " ".join(lines)
+        if code == 220:
+            return Greeting("ok", text)
+        if code in (421, 554):
+            return Greeting("bye", text)
+        return Greeting("garbage", text)
+
+    def _command(self, text: str, *, shown: str | None = None) -> Reply:
+        self.conn.send_line(text, shown=shown)
+        code, lines = self._reply()
+        human = " ".join(lines)
+        enhanced = re.match(r"^([245]\.\d{1,3}\.\d{1,3})\s*(.*)$", human)
+        status_code = enhanced.group(1) if enhanced else None
+        return Reply(200 <= code < 400, str(code), status_code,
+                     enhanced.group(2) if enhanced else human)
+
+    def capabilities(self) -> frozenset[str]:
+        self.conn.send_line(f"EHLO {_ehlo_name(self.conn)}")
+        code, lines = self._reply()
+        if code != 250:
+            return frozenset()
+        caps = set()
+        for line in lines[1:]:
+            words = line.upper().replace("=", " ", 1).split() if line.upper().startswith(
+                "AUTH=") else line.upper().split()
+            if not words:
+                continue
+            caps.add(words[0])
+            if words[0] == "AUTH":
+                caps.update(f"AUTH={w}" for w in words[1:])
+        return frozenset(caps)
+
+    @staticmethod
+    def mechanisms(caps: frozenset[str]) -> list[str]:
+        return [c.split("=", 1)[1] for c in sorted(caps) if c.startswith("AUTH=")]
+
+    @staticmethod
+    def login_disabled(caps: frozenset[str]) -> bool:
+        return False
+
+    def starttls(self) -> Reply:
+        return self._command("STARTTLS")
+
+    def login(self, creds: Credentials, caps: frozenset[str], mechanism: str) -> Reply:
+        if mechanism == "LOGIN":
+            reply = self._command("AUTH LOGIN")
+            if reply.status != "334":
+                return reply
+            reply = self._command(_b64(creds.username))
+            if reply.status != "334":
+                return reply
+            return self._command(_b64(creds.password or ""), shown=REDACTED)
+        payload = {"PLAIN": sasl_plain, "XOAUTH2": sasl_xoauth2,
+                   "OAUTHBEARER": sasl_oauthbearer}[mechanism](creds) or ""
+        reply = self._command(f"AUTH {mechanism} {payload}",
+                              shown=f"AUTH {mechanism} {REDACTED}")
+        if reply.status == "334":  # failed SASL: the server wants an empty line
+            reply = self._command("")
+        return reply
+
+    def mailbox(self) -> Mailbox:
+        return Mailbox()
+
+    def quit(self) -> None:
+        self._command("QUIT")
+
+
+CLIENTS = {"imap": IMAPClient, "pop3": POP3Client, "smtp": SMTPClient}
+
+
+def choose_mechanism(protocol: str, mechanisms: list[str], creds: Credentials,
+                     caps: frozenset[str]) -> str | None:
+    """The SASL mechanism (or LOGIN/USER) to use, best first; None if the
+    server offers nothing we can use with these credentials."""
+    if creds.token is not None:
+        for mech in ("OAUTHBEARER", "XOAUTH2"):
+            if mech in mechanisms:
+                return mech
+        return None
+    if "PLAIN" in mechanisms:
+        return "PLAIN"
+    if protocol == "imap" and not IMAPClient.login_disabled(caps):
+        return "LOGIN"
+    if protocol == "pop3" and "USER" in mechanisms:
+        return "USER"
+    if protocol == "smtp" and "LOGIN" in mechanisms:
+        return "LOGIN"
+    return None

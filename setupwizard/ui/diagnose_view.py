@@ -1,0 +1,182 @@
+"""Showing a diagnosis: plain text for people, Markdown for tickets, JSON
+for programs (README: "diagnose JSON output")."""
+
+from __future__ import annotations
+
+from ..diagnostics import Check, Report
+from ..explain.findings import FINDINGS
+from ..i18n import Message, Translator, msg
+from .discovery_view import SECURITY_LABELS, SOURCE_LABELS
+from .terminal import Style, sanitize
+
+STATUS_MARK = {"pass": "✓", "warn": "!", "fail": "✗", "skip": "-"}
+STATUS_STYLE = {"pass": ("green",), "warn": ("yellow", "bold"), "fail": ("red", "bold"),
+                "skip": ("dim",)}
+STATUS_WORD = {"pass": msg("OK"), "warn": msg("warning"), "fail": msg("problem"),
+               "skip": msg("skipped")}
+VERDICTS = {
+    "ok": msg("Everything works: this account can be used with these settings."),
+    "warning": msg("The account can be used, but please read the warnings above."),
+    "problem": msg("The account cannot be used like this yet: fix the problems marked "
+                   "above."),
+}
+PROTOCOL_LABELS = {"imap": msg("Incoming mail (IMAP)"), "pop3": msg("Incoming mail (POP3)"),
+                   "smtp": msg("Outgoing mail (SMTP)")}
+
+
+def _fields(check: Check, tr: Translator) -> dict:
+    values = {}
+    for key, value in check.details.items():
+        if isinstance(value, Message):
+            value = value.render(tr)
+        elif isinstance(value, (list, tuple)):
+            value = ", ".join(str(v) for v in value)
+        values[key] = sanitize(value)
+    values.setdefault("address", check.address or "")
+    return values
+
+
+def check_texts(check: Check, tr: Translator) -> tuple[str, str, str | None]:
+    """(title, explanation, fix) of a check in the user's language."""
+    finding = FINDINGS[check.id]
+    fields = tuple(_fields(check, tr).items())
+    title = Message(finding.title, fields).render(tr)
+    explanation = Message(finding.explanation, fields).render(tr)
+    fix = Message(finding.fix, fields).render(tr) if finding.fix else None
+    return title, explanation, fix
+
+
+def _json_details(details: dict, tr: Translator) -> dict:
+    out = {}
+    for key, value in details.items():
+        if isinstance(value, Message):
+            value = value.render(tr)
+        out[key] = value
+    return out
+
+
+def report_to_json(report: Report, tr: Translator) -> dict:
+    checks = []
+    for check in report.checks:
+        title, explanation, fix = check_texts(check, tr)
+        checks.append({"id": check.id, "server": check.server, "address": check.address,
+                       "category": check.category, "status": check.status,
+                       "title": title, "explanation": explanation, "fix": fix,
+                       "details": _json_details(check.details, tr),
+                       "elapsed_ms": check.elapsed_ms})
+    data = {"address": report.address, "verdict": report.verdict,
+            "servers": [s.to_json() for s in report.servers], "checks": checks,
+            "transcript": list(report.transcript),
+            "verdict_text": VERDICTS[report.verdict].render(tr),
+            "elapsed_ms": report.elapsed_ms}
+    return data
+
+
+def _server_heading(server, tr: Translator) -> str:
+    label = PROTOCOL_LABELS[server.protocol].render(tr)
+    security = SECURITY_LABELS[server.security].render(tr)
+    return f"{label}: {sanitize(server.host)}:{server.port}, {security}"
+
+
+def render_text(report: Report, tr: Translator, style: Style) -> str:
+    out = [style(msg("Diagnosis for {address}", address=report.address).render(tr), "bold")]
+    if report.discovery is not None and report.discovery.config is not None:
+        config = report.discovery.config
+        label = SOURCE_LABELS.get(config.source)
+        where = label.render(tr) if label else config.source
+        trust = tr("trusted") if config.trusted else tr("not confirmed - please check")
+        out.append(f"{tr('Settings from')}: {where} ({trust})")
+    for server_report in report.servers:
+        server = server_report.server
+        out.append("")
+        status = server_report.status
+        out.append(style(_server_heading(server, tr), "bold") + "  " +
+                   style(f"[{STATUS_WORD[status].render(tr)}]", *STATUS_STYLE[status]))
+        current_address = object()
+        for check in report.checks:
+            if check.server != server.url:
+                continue
+            if check.address != current_address:
+                current_address = check.address
+                if check.address:
+                    out.append(f"  {style(check.address, 'cyan')}")
+            indent = "    " if check.address else "  "
+            title, explanation, fix = check_texts(check, tr)
+            mark = style(STATUS_MARK[check.status], *STATUS_STYLE[check.status])
+            timing = f"  ({check.elapsed_ms} ms)" if check.elapsed_ms and \
+                check.category == "connect" else ""
+            out.append(f"{indent}{mark} {title}{timing}")
+            if check.status in ("warn", "fail") or check.id in ("login.ok", "mailbox.ok",
+                                                                "mailbox.pop3", "tls.ok",
+                                                                "certificate.ok"):
+                out.append(f"{indent}    {explanation}")
+            if fix and check.status in ("warn", "fail"):
+                out.append(f"{indent}    {style(tr('What to do') + ':', 'bold')} {fix}")
+            response = check.details.get("response")
+            if response and check.status == "fail":
+                out.append(f"{indent}    {tr('Server said')}: {sanitize(response)}")
+    if report.transcript:
+        out.append("")
+        out.append(style(tr("Transcript"), "bold"))
+        for line in report.transcript:
+            out.append(f"  {line['server']} {line['address'] or ''} {line['direction']}: "
+                       f"{line['line']}")
+    out.append("")
+    out.append(style(VERDICTS[report.verdict].render(tr),
+                     *{"ok": ("green", "bold"), "warning": ("yellow", "bold"),
+                       "problem": ("red", "bold")}[report.verdict]))
+    return "\n".join(out)
+
+
+def _md(text: str) -> str:
+    return sanitize(text).replace("|", "\\|").replace("<", "&lt;")
+
+
+def render_markdown(report: Report, tr: Translator) -> str:
+    out = [f"## {_md(msg('Diagnosis for {address}', address=report.address).render(tr))}", ""]
+    out.append(f"**{_md(VERDICTS[report.verdict].render(tr))}**")
+    if report.discovery is not None and report.discovery.config is not None:
+        config = report.discovery.config
+        label = SOURCE_LABELS.get(config.source)
+        out.append("")
+        out.append(f"{tr('Settings from')}: {_md(label.render(tr) if label else config.source)}")
+    for server_report in report.servers:
+        server = server_report.server
+        out.append("")
+        out.append(f"### {_md(_server_heading(server, tr))} - "
+                   f"{STATUS_WORD[server_report.status].render(tr)}")
+        out.append("")
+        out.append(f"| | {tr('Check')} | {tr('Address')} | ms |")
+        out.append("|---|---|---|---|")
+        notes = []
+        for check in report.checks:
+            if check.server != server.url:
+                continue
+            title, explanation, fix = check_texts(check, tr)
+            out.append(f"| {STATUS_MARK[check.status]} | {_md(title)} | "
+                       f"{_md(check.address or '')} | {check.elapsed_ms} |")
+            if check.status in ("warn", "fail"):
+                note = f"- **{_md(title)}**: {_md(explanation)}"
+                if fix:
+                    note += f" *{_md(tr('What to do'))}:* {_md(fix)}"
+                response = check.details.get("response")
+                if response:
+                    note += f" (`{_md(str(response)).replace('`', '')}`)"
+                if note not in notes:
+                    notes.append(note)
+        if notes:
+            out.append("")
+            out.extend(notes)
+    if report.transcript:
+        out.append("")
+        out.append(f"<details><summary>{_md(tr('Transcript'))}</summary>")
+        out.append("")
+        out.append("```")
+        for line in report.transcript:
+            out.append(f"{line['server']} {line['address'] or ''} {line['direction']}: "
+                       f"{line['line']}".replace("```", "'''"))
+        out.append("```")
+        out.append("</details>")
+    out.append("")
+    out.append(f"_{_md(tr('Passwords are never included in this report.'))}_")
+    return "\n".join(out)
