@@ -42,6 +42,8 @@ ARGPARSE_TEXTS = (
     N_("%(prog)s: error: %(message)s\n"), N_("argument %(argument_name)s: %(message)s"),
     N_("invalid %(type)s value: %(value)r"), N_("ambiguous option: %(option)s could match %(matches)s"),
     N_("not allowed with argument %s"), N_("expected at least one argument"),
+    N_("unknown parser %(parser_name)r (choices: %(choices)s)"),
+    N_("expected at most one argument"), N_("one of the arguments %s is required"),
 )
 
 
@@ -80,7 +82,18 @@ def build_parser(tr: Translator) -> argparse.ArgumentParser:
                                  "addresses of web and mail servers); repeatable"))
     network.add_argument("--ca-file", metavar="PEM",
                          help=tr("also trust the certificate authorities in this file"))
-    network.add_argument("--timeout", type=float, default=5.0, metavar="SECONDS",
+    def seconds(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(tr("not a number of seconds: {value}").format(
+                value=text)) from None
+        if not 0 < value <= 300:
+            raise argparse.ArgumentTypeError(tr("--timeout must be between 0 and 300 "
+                                                "seconds"))
+        return value
+
+    network.add_argument("--timeout", type=seconds, default=5.0, metavar=tr("SECONDS"),
                          help=tr("seconds to wait for each answer (default 5); the whole "
                                  "lookup gets three times as long"))
 
@@ -102,16 +115,17 @@ def build_parser(tr: Translator) -> argparse.ArgumentParser:
                        "each address, from every source at once, and say where each "
                        "setting came from and whether that source can be trusted."),
         epilog=tr("Sources, best first: providers, autoconfig, well-known, ispdb, mx, "
-                  "srv, autodiscover, autoconfig-http. Exit status: 0 settings found "
+                  "srv, autodiscover, autoconfig-http; guess only when all of them found "
+                  "nothing, or with --only guess. Exit status: 0 settings found "
                   "for every address, 1 not for at least one, 2 usage error "
                   "(bad flag, malformed address)."))
-    discover.add_argument("addresses", nargs="+", metavar="ADDRESS",
+    discover.add_argument("addresses", nargs="+", metavar=tr("ADDRESS"),
                           help=tr("e-mail address; - reads addresses from standard "
                                   "input, one per line"))
     discover.add_argument("--json", action="store_true",
                           help=tr("print one JSON object per address per line "
                                   "(JSON Lines), in input order"))
-    discover.add_argument("--only", metavar="SOURCE[,SOURCE...]",
+    discover.add_argument("--only", metavar=tr("SOURCE[,SOURCE...]"),
                           help=tr("ask only these sources"))
     discover.add_argument("--ispdb-url", metavar="URL",
                           help=tr("base URL of the ISPDB (default: Thunderbird's)"))
@@ -129,7 +143,7 @@ def build_parser(tr: Translator) -> argparse.ArgumentParser:
                   "environment variable SETUPWIZARD_PASSWORD, never from the command "
                   "line. Exit status: 0 the account can be used (warnings allowed), "
                   "1 a problem prevents it, 2 usage error."))
-    diagnose.add_argument("address", metavar="ADDRESS", help=tr("the e-mail address"))
+    diagnose.add_argument("address", metavar=tr("ADDRESS"), help=tr("the e-mail address"))
     for protocol in ("imap", "pop3", "smtp"):
         diagnose.add_argument(f"--{protocol}", metavar="HOST[:PORT][/tls|/starttls|/plain]",
                               help=tr("test this {protocol} server instead of discovering "

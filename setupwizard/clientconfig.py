@@ -299,11 +299,11 @@ class _Reader:
             if raw_port:
                 self.notes.append(msg("The {protocol} server {host} has an invalid port "
                                       "\"{value}\"; assumed the standard port {port}",
-                                      protocol=protocol, host=host, value=raw_port,
+                                      protocol=protocol.upper(), host=host, value=raw_port,
                                       port=port))
             else:
                 self.notes.append(msg("The {protocol} server {host} has no port; assumed "
-                                      "the standard port {port}", protocol=protocol,
+                                      "the standard port {port}", protocol=protocol.upper(),
                                       host=host, port=port))
 
         username = _child_text(element, "username") or None
@@ -320,14 +320,14 @@ class _Reader:
         expanded, repairs = expand(text, self.address)
         for detail in repairs:
             self.notes.append(msg("Repaired <{element}> of the {protocol} server: {detail}",
-                                  element=element, protocol=protocol, detail=detail))
+                                  element=element, protocol=protocol.upper(), detail=detail))
         return expanded
 
     def _host(self, element: ET.Element, protocol: str) -> str | None:
         raw = _child_text(element, "hostname") or ""
         if not raw:
             self.notes.append(msg("Skipped a {protocol} server that has no host name",
-                                  protocol=protocol))
+                                  protocol=protocol.upper()))
             return None
         host = self._expand(raw, "hostname", protocol) if self.address else raw
         host = host.strip()
@@ -344,7 +344,7 @@ class _Reader:
         if ascii_host and is_hostname(ascii_host):
             return ascii_host
         self.notes.append(msg("Skipped a {protocol} server: \"{host}\" is not a valid host "
-                              "name", protocol=protocol, host=raw))
+                              "name", protocol=protocol.upper(), host=raw))
         return None
 
     def _security(self, element: ET.Element, protocol: str, host: str,
@@ -358,11 +358,11 @@ class _Reader:
         guess = "tls" if port is None or port in IMPLICIT_TLS_PORTS else "starttls"
         if raw:
             self.notes.append(msg("The {protocol} server {host} has an unknown socketType "
-                                  "\"{value}\"; assumed {security}", protocol=protocol,
+                                  "\"{value}\"; assumed {security}", protocol=protocol.upper(),
                                   host=host, value=raw, security=guess))
         else:
             self.notes.append(msg("The {protocol} server {host} has no socketType; assumed "
-                                  "{security}", protocol=protocol, host=host,
+                                  "{security}", protocol=protocol.upper(), host=host,
                                   security=guess))
         return guess
 
@@ -377,13 +377,13 @@ class _Reader:
                 method = raw
                 self.notes.append(msg("The {protocol} server {host} names an unknown "
                                       "authentication method \"{value}\"",
-                                      protocol=protocol, host=host, value=raw))
+                                      protocol=protocol.upper(), host=host, value=raw))
             if method not in methods:
                 methods.append(method)
         if not methods:
             self.notes.append(msg("The {protocol} server {host} names no authentication "
                                   "method; assumed password-cleartext",
-                                  protocol=protocol, host=host))
+                                  protocol=protocol.upper(), host=host))
             return ("password-cleartext",)
         return tuple(methods)
 

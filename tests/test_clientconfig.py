@@ -565,7 +565,7 @@ def test_notes_are_translatable_messages():
     (note,) = config.notes
     assert note.template == ("The {protocol} server {host} has no port; assumed the "
                              "standard port {port}")
-    assert dict(note.params) == {"protocol": "imap", "host": "imap.example.com", "port": 993}
+    assert dict(note.params) == {"protocol": "IMAP", "host": "imap.example.com", "port": 993}
 
 
 # --- Hostile and broken input --------------------------------------------------

@@ -18,8 +18,8 @@ from ..errors import DNSError, InvalidAddress, NetTimeout, SetupWizardError
 from ..i18n import Message, msg
 from ..models import AccountConfig, DiscoveryResult, EmailAddress, SourceReport
 from ..net import Deadline, Network
-from .base import (DEFAULT_ISPDB_URL, LAST_RESORT, RANKING, Context, DiscoveryOptions,
-                   Outcome, Source)
+from .base import (DEFAULT_ISPDB_URL, LAST_RESORT, RANKING, SOURCE_LABELS, Context,
+                   DiscoveryOptions, Outcome, Source)
 
 __all__ = ["discover", "DiscoveryOptions", "RANKING", "ALL_SOURCES", "DEFAULT_ISPDB_URL",
            "build_sources", "Outcome", "Context", "Source"]
@@ -180,7 +180,8 @@ def _result(address: EmailAddress, reports: list[SourceReport],
             warnings.append(msg("These settings come from {source}, which cannot prove "
                                 "they are genuine. Check that {domain} really handles "
                                 "your mail before you enter your password.",
-                                source=winner.name, domain=address.domain))
+                                source=SOURCE_LABELS.get(winner.name, winner.name),
+                                domain=address.domain))
         for name, other in others:
             warnings.extend(_disagreements(winner.name, config, name, other))
     for r in reports:

@@ -6,7 +6,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
-from ..i18n import Message
+from ..i18n import Message, msg
 from ..models import AccountConfig, EmailAddress
 from ..net import Deadline, Network
 
@@ -20,6 +20,20 @@ RANKING = ("providers", "autoconfig", "well-known", "ispdb", "mx", "srv",
            "autodiscover", "autoconfig-http")
 #: Sources that exist but only run when asked for or when all others failed.
 LAST_RESORT = ("guess",)
+
+#: Source names, as a person reads them
+SOURCE_LABELS = {
+    "providers": msg("setupwizard's provider database"),
+    "autoconfig": msg("the provider's configuration file (autoconfig)"),
+    "well-known": msg("the provider's website (well-known)"),
+    "autoconfig-http": msg("the provider's configuration file over unencrypted http"),
+    "ispdb": msg("the Thunderbird settings database (ISPDB)"),
+    "mx": msg("the domain's mail server entry (MX)"),
+    "srv": msg("DNS service records (SRV)"),
+    "autodiscover": msg("Microsoft Autodiscover"),
+    "guess": msg("trying common server names (guess)"),
+}
+
 
 
 @dataclass(frozen=True)

@@ -106,7 +106,7 @@ class GuessSource:
                                source=self.name, trusted=False)
         warning = msg("These servers were found by trying common names. The username is a "
                       "guess (the full address); sign-in will tell.")
-        return Outcome.found(config, msg("{count} servers answered", count=len(found)),
+        return Outcome.found(config, msg("servers that answered: {count}", count=len(found)),
                              (warning,))
 
 

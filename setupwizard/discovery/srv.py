@@ -101,8 +101,8 @@ class SRVSource:
                 not_offered.append(label)
                 continue
             if len(rows) > MAX_RECORDS:
-                warnings.append(msg("{name} has {count} SRV records; only the first {max} "
-                                    "are used", name=name, count=len(rows), max=MAX_RECORDS))
+                warnings.append(msg("{name} has too many SRV records ({count}); only the "
+                                    "first {max} are used", name=name, count=len(rows), max=MAX_RECORDS))
             for target in order_records(rows, self._rng)[:MAX_RECORDS]:
                 if target.host in ("", ".") or target.port == 0:
                     warnings.append(msg("{name}: an SRV record with port 0 or no target "
@@ -131,7 +131,7 @@ class SRVSource:
                                    origin=f"_*._tcp.{ctx.domain}")
             dnssec = msg("DNSSEC-validated") if all_authenticated else \
                 msg("not DNSSEC-validated")
-            return Outcome.found(config, msg("{count} SRV records ({dnssec})",
+            return Outcome.found(config, msg("SRV records: {count} ({dnssec})",
                                              count=len(incoming) + len(outgoing),
                                              dnssec=dnssec), tuple(warnings))
         if errors and not any_records and len(errors) == len(SERVICES):

@@ -132,7 +132,7 @@ _ALL = [
        N_("The certificate proves this really is {host}. It is valid until "
           "{not_after}.")),
     _f("certificate.expiring", "certificate", N_("The certificate expires soon"),
-       N_("The server's certificate is valid for only {days} more days. After that, "
+       N_("The server's certificate runs out soon (days left: {days}). After that, "
           "mail programs will refuse to connect."),
        N_("Nothing to do for you now. Tell your provider so they renew it in time.")),
     _f("certificate.expired", "certificate", N_("The certificate has expired"),
@@ -254,9 +254,9 @@ _ALL = [
        N_("Sign-in was tested once for this server, over {tested}.")),
     # -- mailbox -----------------------------------------------------------
     _f("mailbox.ok", "mailbox", N_("The mailbox can be read"),
-       N_("{folders} folders; {messages} messages in the inbox.")),
+       N_("Folders: {folders}. Messages in the inbox: {messages}.")),
     _f("mailbox.pop3", "mailbox", N_("The mailbox can be read"),
-       N_("{messages} messages are waiting ({size} bytes).")),
+       N_("Messages waiting: {messages} ({size} bytes).")),
     _f("mailbox.failed", "mailbox", N_("The mailbox could not be read"),
        N_("Sign-in worked, but the mailbox could not be listed: {reason}."),
        N_("Try again later; if it persists, tell your provider.")),

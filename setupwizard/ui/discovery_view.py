@@ -5,20 +5,9 @@ from __future__ import annotations
 from ..errors import InvalidAddress
 from ..i18n import Message, Translator, msg
 from ..models import DiscoveryResult, Server
+from ..discovery.base import SOURCE_LABELS
 from .terminal import Style, sanitize
 
-# Source names, as a person reads them
-SOURCE_LABELS = {
-    "providers": msg("setupwizard's provider database"),
-    "autoconfig": msg("the provider's configuration file (autoconfig)"),
-    "well-known": msg("the provider's website (well-known)"),
-    "autoconfig-http": msg("the provider's configuration file over unencrypted http"),
-    "ispdb": msg("the Thunderbird settings database (ISPDB)"),
-    "mx": msg("the domain's mail server entry (MX)"),
-    "srv": msg("DNS service records (SRV)"),
-    "autodiscover": msg("Microsoft Autodiscover"),
-    "guess": msg("trying common server names (guess)"),
-}
 
 SECURITY_LABELS = {
     "tls": msg("SSL/TLS (encrypted from the start)"),
@@ -106,14 +95,15 @@ def server_lines(servers: tuple[Server, ...], tr: Translator, style: Style,
         trust = "" if server.trusted else "  " + style(msg("(unconfirmed)").render(tr),
                                                         "yellow")
         lines.append(f"  {style(head, 'bold') if index == 0 else head}")
-        lines.append(f"      {tr('Server')}:      {style(sanitize(server.host), 'cyan')}"
-                     f"{trust}")
-        lines.append(f"      {tr('Port')}:        {server.port}")
-        lines.append(f"      {tr('Encryption')}:  {security}")
+        rows = [(tr("Server"), style(sanitize(server.host), "cyan") + trust),
+                (tr("Port"), str(server.port)), (tr("Encryption"), security)]
         if server.username:
-            lines.append(f"      {tr('Username')}:    {sanitize(server.username)}")
+            rows.append((tr("Username"), sanitize(server.username)))
         if server.auth:
-            lines.append(f"      {tr('Sign-in')}:     {', '.join(_auth_label(a, tr) for a in server.auth)}")
+            rows.append((tr("Sign-in"), ", ".join(_auth_label(a, tr) for a in server.auth)))
+        width = max(len(label) for label, _ in rows) + 1
+        for label, value in rows:
+            lines.append(f"      {label + ':':<{width}} {value}")
         if index >= 2:
             break
     return lines
