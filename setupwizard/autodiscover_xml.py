@@ -1,4 +1,5 @@
-"""Read Microsoft Autodiscover "POX" documents (Outlook's plain-old-XML form).
+"""Read and write Microsoft Autodiscover "POX" documents (Outlook's
+plain-old-XML form).
 
 The request we send names the address and asks for the Outlook response
 schema (2006a); the answer is one of
@@ -31,15 +32,22 @@ does. On 143/110/587/25, whose standard is STARTTLS, a server speaks plain
 text first, so implicit TLS would fail there: generators (and Outlook's own
 UI) mean STARTTLS, and we read it that way and add a note, leaving the
 final word to the connection test.
+
+Writing (``write_response``) goes the other way and leaves nothing to
+defaults: ``SPA`` off (it defaults to on, and means NTLM, which IMAP and
+SMTP servers rarely offer), ``AuthRequired`` on, ``SSL`` on for both kinds
+of encryption with ``Encryption`` saying which (``SSL`` implicit TLS, ``TLS``
+STARTTLS, ``None`` plain), and always the port.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Sequence
 from xml.sax.saxutils import escape
 
-from .errors import ConfigDocumentError
+from .errors import ConfigDocumentError, UsageError
 from .i18n import Message, msg
 from .models import DEFAULT_PORTS, Server, is_hostname
 
@@ -200,6 +208,93 @@ def parse_response(data: bytes, *, address: str | None = None,
                                 account_type=account_type,
                                 exchange_only=not servers and bool(others) and not counts,
                                 other_types=tuple(others), notes=tuple(notes))
+
+
+#: our security name -> (SSL, Encryption) as written by write_response()
+WRITE_SECURITY = {"tls": ("on", "SSL"), "starttls": ("on", "TLS"), "plain": ("off", "None")}
+#: Characters XML 1.0 cannot carry.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def write_response(servers: Sequence[Server], *, display_name: str | None = None) -> bytes:
+    """Return an Autodiscover POX ``settings`` answer for ``servers``, UTF-8.
+
+    Incoming servers (IMAP, POP3) are written first in the given order, then
+    the SMTP servers. Each server's ``username`` becomes ``LoginName`` as it
+    is, so it may be one user's login or a template such as
+    ``%EMAILADDRESS%`` that the answering script fills in; an SMTP server
+    whose login equals the first incoming server's also gets ``UsePOPAuth``
+    on. ``display_name`` goes into ``User/DisplayName``.
+
+    Raises UsageError for a value the document cannot carry: an unknown
+    protocol or security, a bad host name or port, text with characters XML
+    cannot hold, no incoming or no SMTP server.
+    """
+    import xml.etree.ElementTree as ET
+
+    incoming = [s for s in servers if s.protocol in ("imap", "pop3")]
+    outgoing = [s for s in servers if s.protocol == "smtp"]
+    if len(incoming) + len(outgoing) != len(servers):
+        raise UsageError("an Autodiscover answer holds only IMAP, POP3 and SMTP servers")
+    if not incoming or not outgoing:
+        raise UsageError("an Autodiscover answer needs an incoming and an SMTP server")
+    # The namespaces are written as plain xmlns attributes, so each element
+    # carries its default namespace the way Outlook's own answers do
+    # (ElementTree would otherwise invent ns0:/ns1: prefixes).
+    root = ET.Element("Autodiscover", xmlns=RESPONSE_NS)
+    response = ET.SubElement(root, "Response", xmlns=OUTLOOK_NS)
+    if display_name:
+        user = ET.SubElement(response, "User")
+        ET.SubElement(user, "DisplayName").text = _xml_text(display_name, "display name")
+    account = ET.SubElement(response, "Account")
+    ET.SubElement(account, "AccountType").text = "email"
+    ET.SubElement(account, "Action").text = "settings"
+    incoming_login = incoming[0].username
+    for server in [*incoming, *outgoing]:
+        _write_protocol(account, server, server.protocol == "smtp"
+                        and server.username == incoming_login)
+    ET.indent(root, space="  ")
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+def _write_protocol(account, server: Server, same_login: bool) -> None:
+    import ipaddress
+    import xml.etree.ElementTree as ET
+
+    from .models import to_ascii_domain
+    if server.security not in WRITE_SECURITY:
+        raise UsageError(f"unknown security {server.security!r} for {server.host}")
+    if isinstance(server.port, bool) or not isinstance(server.port, int) \
+            or not 0 < server.port <= 65535:
+        raise UsageError(f"invalid port {server.port!r} for {server.host}")
+    host = _xml_text(server.host, "host name").lower().rstrip(".")
+    try:
+        host = str(ipaddress.ip_address(host.strip("[]")))
+    except ValueError:
+        ascii_host = host if host.isascii() else to_ascii_domain(host)
+        if not ascii_host or not is_hostname(ascii_host):
+            raise UsageError(f"not a host name: {server.host!r}") from None
+        host = ascii_host
+    ssl, encryption = WRITE_SECURITY[server.security]
+    protocol = ET.SubElement(account, "Protocol")
+    fields = [("Type", server.protocol.upper()), ("Server", host), ("Port", str(server.port)),
+              ("DomainRequired", "off")]
+    if server.username:
+        fields.append(("LoginName", _xml_text(server.username, "username")))
+    fields += [("SPA", "off"), ("SSL", ssl), ("Encryption", encryption),
+               ("AuthRequired", "on")]
+    if server.protocol == "smtp":
+        fields += [("UsePOPAuth", "on" if same_login else "off"), ("SMTPLast", "off")]
+    for name, value in fields:
+        ET.SubElement(protocol, name).text = value
+
+
+def _xml_text(text: str, what: str) -> str:
+    if not isinstance(text, str):
+        raise UsageError(f"the {what} must be text, not {type(text).__name__}")
+    if _NOT_XML.search(text):
+        raise UsageError(f"the {what} contains characters XML cannot carry")
+    return text.strip()
 
 
 def security_of(port: int, ssl: str | None, encryption: str | None) -> tuple[str, bool]:

@@ -97,6 +97,10 @@ def build_parser(tr: Translator) -> argparse.ArgumentParser:
                          help=tr("seconds to wait for each answer (default 5); the whole "
                                  "lookup gets three times as long"))
 
+    finding = argparse.ArgumentParser(add_help=False)
+    finding.add_argument("--ispdb-url", metavar="URL",
+                         help=tr("base URL of the ISPDB (default: Thunderbird's)"))
+
     parser = _Parser(
         prog="setupwizard",
         description=tr("Find, test and explain the settings of an e-mail account."),
@@ -109,7 +113,7 @@ def build_parser(tr: Translator) -> argparse.ArgumentParser:
                                      parser_class=_Parser)
 
     discover = commands.add_parser(
-        "discover", parents=[common, network],
+        "discover", parents=[common, network, finding],
         help=tr("find the server settings for e-mail addresses"),
         description=tr("Find the incoming (IMAP, POP3) and outgoing (SMTP) servers for "
                        "each address, from every source at once, and say where each "
@@ -127,13 +131,11 @@ def build_parser(tr: Translator) -> argparse.ArgumentParser:
                                   "(JSON Lines), in input order"))
     discover.add_argument("--only", metavar=tr("SOURCE[,SOURCE...]"),
                           help=tr("ask only these sources"))
-    discover.add_argument("--ispdb-url", metavar="URL",
-                          help=tr("base URL of the ISPDB (default: Thunderbird's)"))
     discover.add_argument("--offline", action="store_true",
                           help=tr("use only the bundled provider database"))
 
     diagnose = commands.add_parser(
-        "diagnose", parents=[common, network],
+        "diagnose", parents=[common, network, finding],
         help=tr("test IMAP, POP3 and SMTP and explain every problem"),
         description=tr("Test the servers of an account end to end - name lookup, every "
                        "address, encryption and certificate, sign-in and mailbox - and "
@@ -184,6 +186,7 @@ class DiagnoseCommand:
     output: str  # text | json | markdown
     transcript: bool
     net: "object"
+    discovery: "object"
 
 
 def _diagnose_command(args, env: Environment, tr: Translator) -> DiagnoseCommand:
@@ -213,7 +216,8 @@ def _diagnose_command(args, env: Environment, tr: Translator) -> DiagnoseCommand
                            login=not args.no_login, secret_source=source,
                            allow_insecure_password=args.allow_insecure_password,
                            output=output, transcript=args.transcript,
-                           net=_net_options(args, tr))
+                           net=(net := _net_options(args, tr)),
+                           discovery=_discovery_options(args, net, tr))
 
 
 def _read_secret(command: DiagnoseCommand, env: Environment, tr: Translator
@@ -245,10 +249,8 @@ def run_diagnose(command: DiagnoseCommand, env: Environment, tr: Translator) -> 
     servers = list(command.servers)
     discovery = None
     if not servers:
-        from .discovery import DiscoveryOptions, discover
-        discovery = discover(command.address, network=network,
-                             options=DiscoveryOptions(timeout=command.net.timeout,
-                                                      deadline=command.net.timeout * 3))
+        from .discovery import discover
+        discovery = discover(command.address, network=network, options=command.discovery)
         servers = recommended_servers(discovery)
         if not servers:
             style = Style(env.colour and command.output == "text")
@@ -268,9 +270,10 @@ def run_diagnose(command: DiagnoseCommand, env: Environment, tr: Translator) -> 
         text = render_markdown(report, tr)
     else:
         text = render_text(report, tr, Style(env.colour))
+    from .diagnostics.connection import MIN_SECRET
     for secret in (password, token):
-        if secret:  # belt and braces: the report must never carry a secret
-            text = text.replace(secret, "***")
+        if secret and len(secret) >= MIN_SECRET:
+            text = text.replace(secret, "***")  # belt and braces
     _print(env, text)
     return ExitStatus.OK if report.verdict in ("ok", "warning") else ExitStatus.NOT_FOUND
 
@@ -297,8 +300,18 @@ def _net_options(args, tr: Translator):
     return NetOptions(dns_servers=servers, ca_file=args.ca_file, timeout=args.timeout)
 
 
+def _discovery_options(args, net, tr: Translator, **extra):
+    """DiscoveryOptions from the flags every discovering command shares."""
+    from .discovery import DEFAULT_ISPDB_URL, DiscoveryOptions
+    ispdb = getattr(args, "ispdb_url", None) or DEFAULT_ISPDB_URL
+    if not ispdb.startswith(("https://", "http://")):
+        raise UsageError(tr("--ispdb-url must start with https:// or http://"))
+    return DiscoveryOptions(ispdb_url=ispdb, timeout=net.timeout, deadline=net.timeout * 3,
+                            **extra)
+
+
 def _discover_command(args, tr: Translator) -> DiscoverCommand:
-    from .discovery import ALL_SOURCES, DEFAULT_ISPDB_URL, DiscoveryOptions
+    from .discovery import ALL_SOURCES
     only = None
     if args.only:
         only = tuple(s.strip() for s in args.only.split(",") if s.strip())
@@ -306,12 +319,8 @@ def _discover_command(args, tr: Translator) -> DiscoverCommand:
         if unknown or not only:
             raise UsageError(tr("unknown source {names}; choose from {choices}").format(
                 names=", ".join(unknown) or "''", choices=", ".join(ALL_SOURCES)))
-    ispdb = args.ispdb_url or DEFAULT_ISPDB_URL
-    if not ispdb.startswith(("https://", "http://")):
-        raise UsageError(tr("--ispdb-url must start with https:// or http://"))
     net = _net_options(args, tr)
-    options = DiscoveryOptions(only=only, offline=args.offline, ispdb_url=ispdb,
-                               timeout=net.timeout, deadline=net.timeout * 3)
+    options = _discovery_options(args, net, tr, only=only, offline=args.offline)
     return DiscoverCommand(addresses=tuple(args.addresses), json=args.json, net=net,
                            discovery=options)
 

@@ -11,6 +11,7 @@ leak out of the library::
     ├── DataError                    a bundled or received document is unusable
     │   ├── ProviderDataError        a file in providers/ is invalid (.path)
     │   └── ConfigDocumentError      clientConfig / autodiscover XML rejected
+    ├── ExportError                  these settings cannot be written in a format
     └── NetworkError                 talking to another machine failed
         ├── DNSError                 name lookup failed (.kind: nxdomain, servfail,
         │                            refused, timeout, no-answer, error)
@@ -79,6 +80,12 @@ class ProviderDataError(DataError):
 
 class ConfigDocumentError(DataError):
     """A clientConfig or autodiscover XML document was rejected."""
+
+
+class ExportError(SetupWizardError):
+    """The settings cannot be written in the chosen format (an unencrypted
+    server for a format whose readers refuse it, a sign-in method the format
+    cannot express, a format this installation does not have)."""
 
 
 class NetworkError(SetupWizardError):

@@ -41,8 +41,8 @@ class CertificateFacts:
 
     def to_json(self) -> dict:
         return {"subject": self.subject, "issuer": self.issuer,
-                "not_before": self.not_before.isoformat(),
-                "not_after": self.not_after.isoformat(),
+                "not_before": self.not_before.strftime("%Y-%m-%d %H:%M UTC"),
+                "not_after": self.not_after.strftime("%Y-%m-%d %H:%M UTC"),
                 "names": list(self.names), "self_signed": self.self_signed}
 
 

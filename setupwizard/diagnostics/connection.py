@@ -22,6 +22,7 @@ from ..net import Deadline
 
 MAX_LINE = 16_384
 REDACTED = "***"
+MIN_SECRET = 4
 
 
 class ProtocolError(NetworkError):
@@ -42,7 +43,9 @@ class Transcript:
 
     def scrub(self, text: str) -> str:
         for secret in self.secrets:
-            if secret:
+            # a secret of one to three characters would turn every such letter
+            # into ***; the protocol code never writes secrets anyway
+            if secret and len(secret) >= MIN_SECRET:
                 text = text.replace(secret, REDACTED)
         return text
 
