@@ -1,26 +1,32 @@
-"""The test lab: real DNS, web, blackhole and hostile DNS peers on loopback.
+"""The test lab: real DNS, web, blackhole and hostile DNS peers on loopback,
+plus real (Dovecot) and hostile mail servers started on first use.
 
 See README.md in this folder. ``Lab.from_scenarios()`` builds a lab serving
 every scenario in ``tests/lab/scenarios``; ``start()`` takes a random
 127.X.Y.0/24 (X in 100..250), binds the real ports there and starts
-dnsmasq; ``stop()`` (also run at interpreter exit) tears everything down.
+dnsmasq; ``lab.mail(variant)`` / ``lab.hostile(kind)`` start a mail server
+the first time they are asked for it; ``stop()`` (also run at interpreter
+exit) tears everything down.
 """
 
 from __future__ import annotations
 
 import atexit
+import os
 import random
 import shutil
 import tempfile
+import threading
 from typing import Iterable
 
 from .blackhole import Blackhole
 from .dns import AddressInUse, Dnsmasq, LabSetupError, check_records
 from .hostile_dns import HostileDNS
-from .spec import LAB_HOSTS, A, Record, Request, Route
+from .mailserver import MailServer
+from .spec import HOSTILE_KINDS, LAB_HOSTS, MAIL_VARIANTS, A, Record, Request, Route
 from .web import Certificates, RequestLog, WebServer
 
-__all__ = ["Lab", "LabSetupError"]
+__all__ = ["Lab", "LabSetupError", "MailServer", "MAIL_VARIANTS", "HOSTILE_KINDS"]
 
 ISPDB_HOST = "ispdb.lab.test"
 DNS_PORT = 53
@@ -69,6 +75,11 @@ class Lab:
         self._log = RequestLog()
         self._servers: list = []
         self._dnsmasq: Dnsmasq | None = None
+        # mail servers, started on first use (see mail() and hostile())
+        self._mail_lock = threading.Lock()
+        self._mail: dict[tuple[str, str], MailServer] = {}
+        self._relay = None
+        self._launcher = None
 
     @classmethod
     def from_scenarios(cls, names: list[str] | None = None) -> "Lab":
@@ -83,6 +94,9 @@ class Lab:
         if self.folder is not None:
             raise LabSetupError("the lab is already running")
         self.folder = tempfile.mkdtemp(prefix="setupwizard-lab-")
+        # Dovecot's unprivileged processes (auth as dovecot, mail as nobody)
+        # must pass through to their own 0755 folders inside
+        os.chmod(self.folder, 0o711)
         atexit.register(self.stop)
         try:
             hosts = {route.host for route in self.routes}
@@ -111,9 +125,10 @@ class Lab:
         self._servers.append(HostileDNS("refused", self.ip("dns-refused"), DNS_PORT))
         self._servers.append(HostileDNS("silent", self.ip("dns-silent"), DNS_PORT))
         self._servers.append(Blackhole(self.ip("blackhole")))
-        self._servers.append(WebServer("web", self.ip("web"), 80, "http", self.routes, log))
+        routes = self.routes + self._internal_routes()
+        self._servers.append(WebServer("web", self.ip("web"), 80, "http", routes, log))
         for name in ("web", "web-untrusted", "web-wrongname"):
-            self._servers.append(WebServer(name, self.ip(name), 443, "https", self.routes, log,
+            self._servers.append(WebServer(name, self.ip(name), 443, "https", routes, log,
                                            tls=certs.server_context(name)))
         addresses = {name: self.ip(name) for name in LAB_HOSTS}
         self._dnsmasq = Dnsmasq(self.records, ip=self.ip("dns"), port=DNS_PORT,
@@ -133,9 +148,36 @@ class Lab:
         for server in servers:
             server.stop()
 
+    def _internal_routes(self) -> list[Route]:
+        """Routes on this run's literal addresses (which scenarios cannot
+        know): the OAuth2 introspection endpoint Dovecot's oauth2 passdb asks
+        (Dovecot resolves names with the system resolver, not the lab DNS)."""
+        from .dovecot import OAUTH2_PATH, introspect
+        return [Route(self.ip("web"), OAUTH2_PATH, handler=introspect, scheme="http",
+                      methods=("POST", "GET"))]
+
+    def _stop_mail(self) -> None:
+        with self._mail_lock:
+            servers, self._mail = list(self._mail.values()), {}
+            relay, self._relay = self._relay, None
+            launcher, self._launcher = self._launcher, None
+        dovecots = [s for s in servers if hasattr(s, "terminate")]
+        for server in dovecots:  # all at once: each takes a moment to wind down
+            server.terminate()
+        for server in servers:
+            if server in dovecots:
+                server.wait()
+            else:
+                server.stop()
+        if relay is not None:
+            relay.stop()
+        if launcher is not None:
+            launcher.close()
+
     def stop(self) -> None:
         """Stop every peer and remove the lab's files; safe to call twice."""
         atexit.unregister(self.stop)
+        self._stop_mail()
         self._stop_servers()
         self.prefix = None
         folder, self.folder = self.folder, None
@@ -204,6 +246,70 @@ class Lab:
     def dnsmasq_log(self) -> str:
         """dnsmasq's log so far (it logs every query): handy in failing tests."""
         return self._dnsmasq.diagnostics() if self._dnsmasq else ""
+
+    # -- mail servers (started on first use) -----------------------------------
+    def mail(self, variant: str) -> MailServer:
+        """The Dovecot instance ``variant`` (see MAIL_VARIANTS), started the
+        first time it is asked for (thread-safe); stops with the lab."""
+        from .dovecot import OAUTH2_PATH, Dovecot, DovecotError, Launcher, SmtpSink, \
+            variant_settings
+        variant_settings(variant)  # KeyError for an unknown variant
+        with self._mail_lock:
+            self._require_running()
+            server = self._mail.get(("mail", variant))
+            if server is None:
+                if self._launcher is None:
+                    self._launcher = Launcher()
+                if self._relay is None:
+                    self._relay = SmtpSink(self.ip("mail-relay")).serve()
+                try:
+                    server = Dovecot(variant, ip=self.ip(f"mail-{variant}"),
+                                     folder=os.path.join(self.folder, f"mail-{variant}"),
+                                     certs=self._certs, relay=(self.ip("mail-relay"), 25),
+                                     introspection_url=f"http://{self.ip('web')}{OAUTH2_PATH}",
+                                     launcher=self._launcher)
+                    server.start()
+                except (OSError, DovecotError) as exc:
+                    raise LabSetupError(f"mail server {variant!r}: {exc}") from exc
+                self._mail[("mail", variant)] = server
+            return server
+
+    def hostile(self, kind: str) -> MailServer:
+        """The hostile mail server ``kind`` (see HOSTILE_KINDS), started the
+        first time it is asked for (thread-safe); stops with the lab. It has
+        ``received`` (bytes clients sent), ``connections`` and
+        ``clear_received()`` besides the MailServer attributes."""
+        from .hostile_mail import HostileMailServer
+        if kind not in HOSTILE_KINDS:
+            raise KeyError(f"no hostile mail kind {kind!r}; known: {', '.join(HOSTILE_KINDS)}")
+        with self._mail_lock:
+            self._require_running()
+            server = self._mail.get(("hostile", kind))
+            if server is None:
+                leaf = self._certs.issue(f"{kind}.hostile.test", f"hostile-{kind}.lab.test")
+                try:
+                    server = HostileMailServer(kind, self.ip(f"hostile-{kind}"),
+                                               self._certs.context_for(leaf),
+                                               os.path.join(self.folder, f"hostile-{kind}.log"))
+                except OSError as exc:
+                    raise LabSetupError(f"hostile mail server {kind!r}: {exc}") from exc
+                server.start()
+                self._mail[("hostile", kind)] = server
+            return server
+
+    @property
+    def relayed_messages(self) -> list[tuple[str, list[str], bytes]]:
+        """(MAIL FROM line, RCPT TO lines, data) of every message the Dovecot
+        submission services relayed to the lab's SMTP sink."""
+        relay = self._relay
+        if relay is None:
+            return []
+        with relay.lock:
+            return list(relay.messages)
+
+    def _require_running(self) -> None:
+        if self.prefix is None or self._certs is None:
+            raise LabSetupError("the lab is not running")
 
     def __repr__(self) -> str:
         where = f"{self.prefix}.0/24" if self.prefix else "stopped"

@@ -24,7 +24,34 @@ LAB_HOSTS: dict[str, int] = {
     "dns-servfail": 54,
     "dns-refused": 55,
     "dns-silent": 56,
+    # real Dovecot instances (tests/lab/dovecot.py), started by lab.mail(variant)
+    "mail-healthy": 20,
+    "mail-dual": 21,
+    "mail-expired": 22,
+    "mail-wrongname": 23,
+    "mail-selfsigned": 24,
+    "mail-nostarttls": 25,
+    "mail-plaintext": 26,
+    "mail-oauth2": 27,
+    # the SMTP sink the Dovecot submission services relay to (port 25)
+    "mail-relay": 39,
+    # scripted hostile mail servers (tests/lab/hostile_mail.py), lab.hostile(kind)
+    "hostile-garbage": 40,
+    "hostile-endless": 41,
+    "hostile-drip": 42,
+    "hostile-inject": 43,
+    "hostile-preauth": 44,
+    "hostile-escape": 45,
+    "hostile-reset": 46,
+    "hostile-provider-errors": 47,
 }
+
+#: Dovecot variants: ``lab.mail(v)``, DNS name ``v.mail.test``, lab host ``mail-v``.
+MAIL_VARIANTS: tuple[str, ...] = ("healthy", "dual", "expired", "wrongname", "selfsigned",
+                                  "nostarttls", "plaintext", "oauth2")
+#: hostile mail servers: ``lab.hostile(k)``, DNS name ``k.hostile.test``, lab host ``hostile-k``.
+HOSTILE_KINDS: tuple[str, ...] = ("garbage", "endless", "drip", "inject", "preauth", "escape",
+                                  "reset", "provider-errors")
 
 
 def _name(text: str) -> str:

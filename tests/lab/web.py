@@ -49,6 +49,64 @@ class Certificates:
         self._leaf[server].configure_cert(context)
         return context
 
+    # -- certificates for the mail servers, made when one starts -----------
+    def issue(self, *names: str, not_before=None, not_after=None):
+        """A trustme LeafCert from the lab CA for ``names`` (validity as given)."""
+        return self.ca.issue_cert(*names, not_before=not_before, not_after=not_after)
+
+    @staticmethod
+    def context_for(leaf) -> ssl.SSLContext:
+        """A server SSLContext presenting ``leaf`` (a trustme LeafCert)."""
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        leaf.configure_cert(context)
+        return context
+
+    @staticmethod
+    def write_pem_files(leaf, folder: str, stem: str) -> tuple[str, str]:
+        """Write ``leaf``'s chain and key as ``stem.crt`` / ``stem.key`` in
+        ``folder``; returns (cert_path, key_path)."""
+        cert_path = os.path.join(folder, f"{stem}.crt")
+        key_path = os.path.join(folder, f"{stem}.key")
+        with open(cert_path, "wb") as out:
+            for pem in leaf.cert_chain_pems:
+                out.write(pem.bytes())
+        leaf.private_key_pem.write_to_path(key_path)
+        os.chmod(cert_path, 0o644)
+        os.chmod(key_path, 0o600)
+        return cert_path, key_path
+
+
+def self_signed_pem(name: str) -> tuple[bytes, bytes]:
+    """(certificate PEM, key PEM) of a self-signed leaf for ``name``: issuer
+    = subject, signed by its own key, not a CA - OpenSSL calls it
+    "self-signed certificate" (X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT)."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name),
+                         x509.NameAttribute(NameOID.ORGANIZATION_NAME, "self-signed lab host")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder()
+            .subject_name(subject).issuer_name(subject)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=365))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]),
+                           critical=False)
+            .sign(key, hashes.SHA256()))
+    key_pem = key.private_bytes(serialization.Encoding.PEM,
+                                serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+    return cert.public_bytes(serialization.Encoding.PEM), key_pem
+
 
 class RequestLog:
     def __init__(self) -> None:
