@@ -10,12 +10,13 @@ from __future__ import annotations
 import argparse
 import enum
 import json
+import os
 import sys
 from dataclasses import dataclass
 from typing import Iterable, Iterator, Sequence
 
 from .errors import InvalidAddress, SetupWizardError, UsageError
-from .i18n import LANGUAGES, N_, Translator, detect_language, normalise_language
+from .i18n import LANGUAGES, N_, Translator, detect_language, msg, normalise_language
 from .ui.terminal import Environment, Style, sanitize
 
 __all__ = ["main", "ExitStatus"]
@@ -25,7 +26,8 @@ class ExitStatus(enum.IntEnum):
     """Documented exit statuses (README, "Exit status")."""
 
     OK = 0
-    #: discover: no settings for at least one address
+    #: discover: no settings for at least one address; export: nothing found, or a
+    #: requested format could not be written
     NOT_FOUND = 1
     #: bad flags, a malformed address
     USAGE = 2
@@ -170,6 +172,64 @@ def build_parser(tr: Translator) -> argparse.ArgumentParser:
     diagnose.add_argument("--transcript", action="store_true",
                           help=tr("add the protocol conversation (passwords replaced by "
                                   "***)"))
+
+    export = commands.add_parser(
+        "export", parents=[common, network, finding],
+        help=tr("write ready-made setup files for mail programs"),
+        description=tr("Write setup files for Thunderbird, Outlook, Apple Mail (iPhone, iPad, "
+                       "Mac), Thunderbird for Android and a printable sheet, and say what to "
+                       "do with each. Without server flags the settings are discovered "
+                       "first. With --domain, write a kit for a whole domain instead: the "
+                       "autoconfig file, an autodiscover template, the DNS records and a "
+                       "README for the administrator."),
+        epilog=tr("Passwords are left out unless --include-password is given; the password "
+                  "then comes from --password-stdin, the environment variable "
+                  "SETUPWIZARD_PASSWORD or a hidden prompt, never from the command line, "
+                  "and files that hold it are readable only by you. Exit status: 0 files "
+                  "written, 1 no settings found or a format could not be written, "
+                  "2 usage error."))
+    export.add_argument("address", nargs="?", metavar=tr("ADDRESS"),
+                        help=tr("the e-mail address (optional with --domain)"))
+    export.add_argument("--format", dest="formats", metavar=tr("FORMAT[,FORMAT...]"),
+                        help=tr("what to write: thunderbird, outlook, apple, android, sheet "
+                                "or all; several separated by commas"))
+    export.add_argument("--out", metavar=tr("FOLDER"),
+                        help=tr("folder for the files (default: setupwizard-ADDRESS, or "
+                                "setupwizard-DOMAIN with --domain, in the current folder)"))
+    for protocol in ("imap", "pop3", "smtp"):
+        export.add_argument(f"--{protocol}", metavar="HOST[:PORT][/tls|/starttls|/plain]",
+                            help=tr("use this {protocol} server instead of discovering "
+                                    "one").replace("{protocol}", protocol.upper()))
+    export.add_argument("--protocol", choices=("imap", "pop3"),
+                        help=tr("how mail is fetched: imap or pop3 (default: IMAP when "
+                                "there is an IMAP server)"))
+    export.add_argument("--name", metavar=tr("NAME"),
+                        help=tr("your name as recipients see it; with --domain, the "
+                                "provider name mail programs show"))
+    export.add_argument("--username", metavar=tr("NAME"),
+                        help=tr("username (default: what discovery found, else the "
+                                "address)"))
+    export.add_argument("--include-password", action="store_true",
+                        help=tr("put the password into the files that can hold it (Apple "
+                                "profile, QR code); they are written readable only by you"))
+    export.add_argument("--password-stdin", action="store_true",
+                        help=tr("read the password from the first line of standard input"))
+    export.add_argument("--sign-cert", metavar="PEM",
+                        help=tr("sign the Apple profile with this certificate"))
+    export.add_argument("--sign-key", metavar="PEM",
+                        help=tr("the private key of --sign-cert (without passphrase)"))
+    export.add_argument("--sign-chain", metavar="PEM",
+                        help=tr("intermediate certificates to include in the signature"))
+    export.add_argument("--domain", metavar=tr("DOMAIN"),
+                        help=tr("write the kit for a whole domain (for administrators and "
+                                "hosters) instead of files for one address"))
+    export.add_argument("--web-host", metavar=tr("HOST"),
+                        help=tr("with --domain: the web server that will serve the kit's "
+                                "files (default: the domain itself)"))
+    export.add_argument("--offline", action="store_true",
+                        help=tr("use only the bundled provider database"))
+    from .cli_guided import add_parsers
+    add_parsers(commands, common=common, network=network, finding=finding, tr=tr)
     return parser
 
 
@@ -203,14 +263,8 @@ def _diagnose_command(args, env: Environment, tr: Translator) -> DiagnoseCommand
         source = "none"
     elif args.oauth2_token_stdin:
         source = "token-stdin"
-    elif args.password_stdin:
-        source = "stdin"
-    elif env.environ.get("SETUPWIZARD_PASSWORD"):
-        source = "env"
-    elif env.stdin_isatty:
-        source = "prompt"
     else:
-        source = "none"
+        source = _secret_source(from_stdin=args.password_stdin, env=env)
     output = "json" if args.json else "markdown" if args.markdown else "text"
     return DiagnoseCommand(address=args.address, servers=servers, username=args.username,
                            login=not args.no_login, secret_source=source,
@@ -220,21 +274,35 @@ def _diagnose_command(args, env: Environment, tr: Translator) -> DiagnoseCommand
                            discovery=_discovery_options(args, net, tr))
 
 
-def _read_secret(command: DiagnoseCommand, env: Environment, tr: Translator
-                 ) -> tuple[str | None, str | None]:
-    """(password, token) from where the command says; never from argv."""
-    if command.secret_source in ("stdin", "token-stdin"):
+def _secret_source(*, from_stdin: bool, env: Environment) -> str:
+    """Where a password comes from: standard input when asked for, else the
+    environment variable SETUPWIZARD_PASSWORD, else a hidden prompt on a
+    terminal, else nowhere ("none"). Never from argv."""
+    if from_stdin:
+        return "stdin"
+    if env.environ.get("SETUPWIZARD_PASSWORD"):
+        return "env"
+    if env.stdin_isatty:
+        return "prompt"
+    return "none"
+
+
+def _read_secret(source: str, env: Environment, *, prompt: str, empty_stdin: str
+                 ) -> str | None:
+    """The secret from ``source`` (see _secret_source; "token-stdin" reads
+    standard input too). Returns None for "none" and for an empty prompt;
+    raises UsageError with ``empty_stdin`` when standard input is empty."""
+    if source in ("stdin", "token-stdin"):
         line = env.stdin.readline().rstrip("\r\n")
         if not line:
-            raise UsageError(tr("standard input is empty: nothing to sign in with"))
-        return (line, None) if command.secret_source == "stdin" else (None, line)
-    if command.secret_source == "env":
-        return env.environ["SETUPWIZARD_PASSWORD"], None
-    if command.secret_source == "prompt":
+            raise UsageError(empty_stdin)
+        return line
+    if source == "env":
+        return env.environ["SETUPWIZARD_PASSWORD"]
+    if source == "prompt":
         import getpass
-        password = getpass.getpass(tr("Password (not shown; Enter to skip sign-in): "))
-        return (password or None), None
-    return None, None
+        return getpass.getpass(prompt) or None
+    return None
 
 
 def run_diagnose(command: DiagnoseCommand, env: Environment, tr: Translator) -> ExitStatus:
@@ -245,7 +313,11 @@ def run_diagnose(command: DiagnoseCommand, env: Environment, tr: Translator) -> 
 
     network = Network(command.net)
     network.tls_context()
-    password, token = _read_secret(command, env, tr)
+    secret = _read_secret(command.secret_source, env,
+                          prompt=tr("Password (not shown; Enter to skip sign-in): "),
+                          empty_stdin=tr("standard input is empty: nothing to sign in with"))
+    password, token = (None, secret) if command.secret_source == "token-stdin" \
+        else (secret, None)
     servers = list(command.servers)
     discovery = None
     if not servers:
@@ -325,6 +397,280 @@ def _discover_command(args, tr: Translator) -> DiscoverCommand:
                            discovery=options)
 
 
+@dataclass(frozen=True)
+class ExportCommand:
+    """Everything ``export`` needs, built once from argv and environment."""
+
+    address: str | None
+    #: --domain: write the hosting kit for this domain (as typed, lower case)
+    domain: str | None
+    #: as asked for, "all" included (unavailable formats fail only when named)
+    formats: tuple[str, ...]
+    out_dir: str
+    servers: tuple
+    protocol: str | None
+    display_name: str | None
+    username: str | None
+    #: None: no password in the files; else stdin | env | prompt
+    secret_source: str | None
+    #: (certificate, key, chain or None) PEM paths for signing the Apple profile
+    signing: tuple[str, str, str | None] | None
+    web_host: str | None
+    net: "object"
+    discovery: "object"
+
+
+def _export_command(args, env: Environment, tr: Translator) -> ExportCommand:
+    from .diagnostics import parse_server_spec
+    from .export import FORMATS
+    from .export.fields import (DISPLAY_NAME, MAX_USERNAME, USERNAME, checked_text,
+                                file_part)
+    from .export.selection import PLACEHOLDERS
+    from .models import EmailAddress, to_ascii_domain
+    from .ui.discovery_view import invalid_address_text
+
+    address = None
+    if args.address is not None:
+        try:
+            address = EmailAddress.parse(args.address)
+        except InvalidAddress as exc:
+            raise UsageError(invalid_address_text(exc, tr)) from None
+    domain = None
+    if args.domain is not None:
+        domain = args.domain.strip().rstrip(".").lower()
+        ascii_domain = to_ascii_domain(domain)
+        if ascii_domain is None:
+            raise UsageError(msg("{domain} is not a domain name", domain=args.domain))
+        if address is not None and address.ascii_domain != ascii_domain:
+            raise UsageError(msg("{address} is not at {domain}: with --domain, the address "
+                                 "only helps discovery and must belong to the domain",
+                                 address=address.text, domain=domain))
+    elif address is None:
+        raise UsageError(tr("name an e-mail address, or a whole domain with --domain"))
+
+    choices = (*FORMATS, "all")
+    if domain is not None:
+        if args.formats:
+            raise UsageError(tr("--format does not go with --domain: the domain kit always "
+                                "has the same files"))
+        formats: tuple[str, ...] = ()
+    else:
+        if not args.formats:
+            raise UsageError(msg("choose what to write with --format: {choices}",
+                                 choices=", ".join(choices)))
+        formats = tuple(dict.fromkeys(f.strip().lower() for f in args.formats.split(",")
+                                      if f.strip()))
+        unknown = [f for f in formats if f not in choices]
+        if unknown or not formats:
+            raise UsageError(msg("unknown format {names}; choose from {choices}",
+                                 names=", ".join(unknown) or "''", choices=", ".join(choices)))
+
+    servers = tuple(parse_server_spec(getattr(args, p), p) for p in ("imap", "pop3", "smtp")
+                    if getattr(args, p))
+    if servers:
+        kinds = {s.protocol for s in servers}
+        if "smtp" not in kinds or not kinds & {"imap", "pop3"}:
+            raise UsageError(tr("name an incoming server (--imap or --pop3) and the outgoing "
+                                "one (--smtp), or none of them to discover the settings"))
+        if args.protocol and args.protocol not in kinds:
+            raise UsageError(msg("--protocol {protocol} needs a --{protocol} server too",
+                                 protocol=args.protocol))
+
+    display_name = checked_text(args.name, DISPLAY_NAME) if args.name else None
+    username = checked_text(args.username, USERNAME, limit=MAX_USERNAME) \
+        if args.username else None
+    if domain is not None and username and not any(p in username for p in PLACEHOLDERS):
+        raise UsageError(msg("with --domain, --username must be a template containing "
+                             "{address} or {local}", address=PLACEHOLDERS[0],
+                             local=PLACEHOLDERS[1]))
+
+    secret_source = None
+    if args.password_stdin and not args.include_password:
+        raise UsageError(tr("--password-stdin goes with --include-password"))
+    if args.include_password:
+        if domain is not None:
+            raise UsageError(tr("--include-password does not go with --domain: the kit is "
+                                "for every user"))
+        secret_source = _secret_source(from_stdin=args.password_stdin, env=env)
+        if secret_source == "none":
+            raise UsageError(tr("--include-password needs the password: give it with "
+                                "--password-stdin or SETUPWIZARD_PASSWORD, or run the "
+                                "command on a terminal"))
+
+    signing = None
+    if args.sign_cert or args.sign_key or args.sign_chain:
+        if not (args.sign_cert and args.sign_key):
+            raise UsageError(tr("--sign-cert and --sign-key go together (and --sign-chain "
+                                "needs both)"))
+        if domain is not None or not {"apple", "all"} & set(formats):
+            raise UsageError(tr("--sign-cert signs the Apple profile: add apple to "
+                                "--format"))
+        signing = (args.sign_cert, args.sign_key, args.sign_chain)
+
+    web_host = None
+    if args.web_host:
+        if domain is None:
+            raise UsageError(tr("--web-host goes with --domain"))
+        web_host = to_ascii_domain(args.web_host.strip().rstrip(".").lower())
+        if web_host is None:
+            raise UsageError(msg("{host} is not a host name", host=args.web_host))
+
+    out_dir = args.out or f"setupwizard-{file_part(domain or address.text)}"
+    if os.path.exists(out_dir) and not os.path.isdir(out_dir):
+        raise UsageError(msg("{path} exists and is not a folder", path=out_dir))
+    net = _net_options(args, tr)
+    return ExportCommand(
+        address=address.text if address else None, domain=domain, formats=formats,
+        out_dir=out_dir, servers=servers, protocol=args.protocol,
+        display_name=display_name, username=username, secret_source=secret_source,
+        signing=signing, web_host=web_host, net=net,
+        discovery=_discovery_options(args, net, tr, offline=args.offline))
+
+
+def run_export(command: ExportCommand, env: Environment, tr: Translator) -> ExitStatus:
+    from pathlib import Path
+
+    from .export.fields import checked_secret
+    from .models import EmailAddress
+    from .net import Network
+    from .ui.export_view import format_label, warning_lines
+
+    network = Network(command.net)
+    network.tls_context()  # a broken --ca-file is a usage error, before any lookup
+    signer = None
+    if command.signing:
+        from .export.apple import load_signer
+        signer = load_signer(*command.signing)
+    password = None
+    if command.secret_source:
+        password = _read_secret(
+            command.secret_source, env,
+            prompt=tr("Password to put into the files (not shown): "),
+            empty_stdin=tr("standard input is empty: no password to put into the files"))
+        if password is None:
+            raise UsageError(tr("no password given; leave out --include-password to write "
+                                "the files without it"))
+        checked_secret(password)
+
+    address = EmailAddress.parse(command.address) if command.address else None
+    servers = list(command.servers)
+    style = Style(env.colour)
+    warnings: list = []
+    source, provider, hints = "user", None, ()
+    if not servers:
+        from .discovery import discover
+        from .ui.discovery_view import render_text as render_discovery
+        asked = address or EmailAddress.parse(f"postmaster@{command.domain}")
+        result = discover(asked, network=network, options=command.discovery)
+        if not result.found:
+            _print(env, render_discovery(result, tr, style), err=True)
+            raise SetupWizardError(tr("No settings found. Name the servers with --imap, "
+                                      "--pop3 and --smtp."))
+        config = result.config
+        servers = [*config.incoming, *config.outgoing]
+        source, provider, hints = config.source, config.provider, config.hints
+        warnings.extend(result.warnings)
+        if not config.trusted:
+            from .discovery.base import SOURCE_LABELS
+            label = SOURCE_LABELS.get(config.source, config.source)
+            warnings.append(msg("these settings come from {source}, which cannot be "
+                                "confirmed: check them before you hand the files out",
+                                source=label))
+    out_dir = Path(command.out_dir)
+    if command.domain is not None:
+        return _run_domain_kit(command, servers, address, out_dir, source, warnings,
+                               env, tr, style)
+
+    from .export.formats import expand_names, write_formats
+    from .export.selection import account_from_servers
+    account = account_from_servers(address, servers, protocol=command.protocol,
+                                   username=command.username,
+                                   display_name=command.display_name, provider=provider,
+                                   hints=hints, password=password)
+    for server in (*account.incoming, *account.outgoing):
+        if server.security == "plain":
+            warnings.append(msg("the {protocol} server {host} (port {port}) uses no "
+                                "encryption: the password would travel unprotected. Ask the "
+                                "provider for the SSL/TLS or STARTTLS settings",
+                                protocol=server.protocol.upper(), host=server.host,
+                                port=server.port))
+    names = expand_names(command.formats)
+    options = {"apple": {"signer": signer}} if signer is not None else None
+    results = write_formats(account, names, out_dir, lang=tr.lang, options=options)
+    files = [f for r in results for f in r.files]
+    for exported in files:
+        if exported.secret:
+            warnings.append(msg("{file} contains the password. Keep it private, hand it "
+                                "over only on a safe channel and delete it once the account "
+                                "works", file=str(exported.path)))
+    if password is not None and files and not any(f.secret for f in files):
+        warnings.append(msg("none of the files written can hold a password; the mail "
+                            "program asks for it"))
+    status = ExitStatus.OK
+    problems: list[str] = []
+    for result in results:
+        if result.problem is None:
+            continue
+        text = f"{format_label(result.name, tr)}: {sanitize(tr.render(result.problem))}"
+        if not result.available and result.name not in command.formats:
+            # asked for "all": a format this installation lacks is only a note
+            problems.extend(warning_lines([text], tr, style))
+        else:
+            status = ExitStatus.NOT_FOUND
+            problems.append(f"setupwizard: {text}")
+    _show_export(env, tr, style, account.incoming, account.outgoing, source, warnings,
+                 [(r.name, r.files) for r in results], out_dir,
+                 msg("Setup files for {address} in {folder}", address=account.address.text,
+                     folder=_folder(out_dir)), hints, problems)
+    return status
+
+
+def _folder(path) -> str:
+    from .ui.export_view import folder_text
+    return folder_text(path)
+
+
+def _show_export(env: Environment, tr: Translator, style: Style, incoming, outgoing,
+                 source: str, warnings: list, groups, out_dir, heading, hints=(),
+                 problems=()) -> None:
+    """Warnings and problems on standard error, then the settings and every
+    file with its next steps on standard output (so the steps come last)."""
+    from .ui.export_view import render_files, render_settings, warning_lines
+    for line in [*warning_lines(warnings, tr, style), *problems]:
+        _print(env, line, err=True)
+    if not any(files for _, files in groups):
+        return
+    _print(env, render_settings(incoming, outgoing, source, tr, style))
+    _print(env, "")
+    _print(env, render_files(groups, out_dir, heading, tr, style, hints))
+
+
+def _run_domain_kit(command: ExportCommand, servers, address, out_dir, source: str,
+                    warnings: list, env: Environment, tr: Translator,
+                    style: Style) -> ExitStatus:
+    from .export import domainkit
+    from .export.selection import kit_from_servers
+    from .models import EmailAddress
+
+    asked = address or EmailAddress.parse(f"postmaster@{command.domain}")
+    kit, notes = kit_from_servers(command.domain, servers, address=asked,
+                                  protocol=command.protocol, username=command.username,
+                                  display_name=command.display_name,
+                                  web_host=command.web_host)
+    warnings.extend(notes)
+    try:
+        files = domainkit.write(kit, out_dir, lang=tr.lang)
+    except OSError as exc:
+        raise SetupWizardError(msg("cannot write the file {path}: {reason}",
+                                   path=exc.filename or out_dir,
+                                   reason=exc.strerror or str(exc))) from None
+    _show_export(env, tr, style, kit.incoming, kit.outgoing, source, warnings,
+                 [("domain", files)], out_dir,
+                 msg("Kit for {domain} in {folder}", domain=command.domain,
+                     folder=_folder(out_dir)))
+    return ExitStatus.OK
+
+
 def _read_addresses(names: Iterable[str], stdin) -> Iterator[str]:
     for name in names:
         if name == "-":
@@ -396,6 +742,8 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
     tr = Translator(pick_language(argv, env.environ))
     try:
         parser = build_parser(tr)
+        if not argv and env.stdin_isatty and env.stdout_isatty:
+            argv = ["wizard"]  # a person at a terminal: start the guided flow
         args = parser.parse_args(argv)
         if args.version:
             from . import __version__
@@ -405,6 +753,17 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
             return run_discover(_discover_command(args, tr), env, tr)
         if args.command == "diagnose":
             return run_diagnose(_diagnose_command(args, env, tr), env, tr)
+        if args.command == "export":
+            return run_export(_export_command(args, env, tr), env, tr)
+        if args.command in ("wizard", "explain"):
+            from . import cli_guided
+            if args.command == "explain":
+                return cli_guided.run_explain(args, env, tr)
+            net = _net_options(args, tr)
+            return cli_guided.run_wizard(
+                args, env, tr, net_options=net,
+                discovery_options=_discovery_options(args, net, tr),
+                lang_given=bool(args.lang) or "SETUPWIZARD_LANG" in env.environ)
         parser.print_help(env.stdout)
         return ExitStatus.USAGE
     except KeyboardInterrupt:

@@ -1,0 +1,401 @@
+"""The guided flow: from an e-mail address to a working, explained setup.
+
+Written only against the Prompter interface (ui/prompter.py), so the same
+flow runs on a terminal with questionary and unattended from flags. The
+steps: language, address, discovery (live), confirmation of untrusted
+settings, IMAP or POP3 (with a recommendation), provider hints, password and
+a live sign-in test, devices, exports and instructions.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import InvalidAddress, SetupWizardError, UsageError
+from .i18n import Message, Translator, msg
+from .models import DiscoveryResult, EmailAddress, Server, SourceReport
+from .ui.prompter import Choice, Prompter
+from .ui.terminal import Style, sanitize
+
+DEVICES = ("thunderbird", "outlook", "apple", "android", "other")
+DEVICE_FORMATS = {"thunderbird": "thunderbird", "outlook": "outlook", "apple": "apple",
+                  "android": "android", "other": "sheet"}
+DEVICE_LABELS = {
+    "thunderbird": msg("Thunderbird (Windows, Mac, Linux)"),
+    "outlook": msg("Outlook (Windows)"),
+    "apple": msg("iPhone, iPad or Mac (Apple Mail)"),
+    "android": msg("Android phone (Thunderbird app)"),
+    "other": msg("Something else: a printable settings sheet"),
+}
+
+
+@dataclass(frozen=True)
+class WizardOptions:
+    """Answers given as flags; None means "ask"."""
+
+    lang_given: bool = False
+    address: str | None = None
+    protocol: str | None = None
+    password: str | None = field(default=None, repr=False)
+    test_login: bool = True
+    devices: tuple[str, ...] | None = None
+    out: Path | None = None
+    name: str | None = None
+    keep_on_server: bool | None = None
+    servers: tuple[Server, ...] = ()
+    net: object = None
+    discovery: object = None
+
+
+class WizardStopped(SetupWizardError):
+    """The flow ended early on purpose (nothing found and nothing entered,
+    a failed sign-in in scripted use); ``status`` is the exit status."""
+
+    def __init__(self, message, status: int = 1) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class Wizard:
+    def __init__(self, prompter: Prompter, options: WizardOptions, *, style: Style,
+                 network=None, providers=None) -> None:
+        self.p = prompter
+        self.o = options
+        self.style = style
+        self.network = network
+        self.providers = providers
+
+    @property
+    def tr(self) -> Translator:
+        return self.p.tr
+
+    def say(self, text: str | Message = "") -> None:
+        self.p.say(self.tr.render(text) if isinstance(text, Message) else text)
+
+    # -- the flow ----------------------------------------------------------
+    def run(self) -> list:
+        """Run every step; return the export results."""
+        self.ask_language()
+        address = self.ask_address()
+        result = self.discover(address)
+        servers = self.settle_servers(address, result)
+        incoming, outgoing, keep = self.choose_protocol(servers)
+        self.show_hints(result)
+        incoming, outgoing = self.test_login(address, incoming, outgoing)
+        return self.export(address, result, incoming, outgoing, keep)
+
+    def ask_language(self) -> None:
+        if self.o.lang_given or not self.p.interactive:
+            return  # scripted use keeps the language of the locale
+        lang = self.p.select("language", "Language / Sprache",
+                             [Choice("en", "English"), Choice("de", "Deutsch")],
+                             default=self.tr.lang)
+        if lang != self.tr.lang:
+            self.p.tr = Translator(lang)
+
+    def ask_address(self) -> EmailAddress:
+        from .ui.discovery_view import invalid_address_text
+
+        def check(text: str) -> str | None:
+            try:
+                EmailAddress.parse(text)
+            except InvalidAddress as exc:
+                return invalid_address_text(exc, self.tr)
+            return None
+
+        text = self.p.text("address", self.tr("Your e-mail address:"), validate=check)
+        try:
+            return EmailAddress.parse(text)
+        except InvalidAddress as exc:  # a flag gave a bad address
+            raise UsageError(invalid_address_text(exc, self.tr)) from None
+
+    def discover(self, address: EmailAddress) -> DiscoveryResult | None:
+        from .discovery import discover
+        from .ui.discovery_view import STATUS_LABELS
+        if self.o.servers:
+            return None
+        self.say("")
+        self.say(self.style(msg("Looking up the settings for {domain} ...",
+                                domain=address.domain).render(self.tr), "bold"))
+
+        def progress(report: SourceReport) -> None:
+            if report.status == "cancelled":
+                return
+            mark = {"found": self.style("✓", "green"), "error": self.style("✗", "red"),
+                    "timeout": self.style("…", "yellow")}.get(report.status, "·")
+            label = STATUS_LABELS.get(report.status)
+            status = label.render(self.tr) if label else report.status
+            self.say(f"  {mark} {report.name:<16} {status} ({report.elapsed_ms} ms)")
+
+        return discover(address, network=self.network, providers=self.providers,
+                        options=self.o.discovery, on_progress=progress)
+
+    def settle_servers(self, address: EmailAddress, result: DiscoveryResult | None
+                       ) -> list[Server]:
+        from .discovery.base import SOURCE_LABELS
+        if self.o.servers:
+            return list(self.o.servers)
+        if result is None or not result.found:
+            self.say(self.style(self.tr("No settings were found for this address."),
+                                "yellow", "bold"))
+            return self.enter_servers(address)
+        config = result.config
+        if config.provider:
+            self.say(msg("Provider: {name}", name=config.provider.name))
+        label = SOURCE_LABELS.get(config.source)
+        self.say(msg("The settings come from: {source}",
+                     source=label.render(self.tr) if label else config.source))
+        servers = list(config.incoming) + list(config.outgoing)
+        if not config.trusted:
+            self.show_untrusted(address, servers)
+            if not self.p.confirm("confirm-untrusted",
+                                  self.tr("Do these servers really belong to your e-mail "
+                                          "provider?"), default=False):
+                return self.enter_servers(address)
+        return servers
+
+    def show_untrusted(self, address: EmailAddress, servers: list[Server]) -> None:
+        self.say("")
+        self.say(self.style(self.tr("Please check: these settings could not be verified."),
+                            "yellow", "bold"))
+        self.say(self.tr("They name servers for the domain:"))
+        width = max(len(address.domain), *(len(s.host) for s in servers)) + 4
+        self.say("  ┌" + "─" * width + "┐")
+        self.say("  │  " + self.style(address.domain.upper(), "bold") +
+                 " " * (width - len(address.domain) - 2) + "│")
+        self.say("  └" + "─" * width + "┘")
+        for server in servers:
+            self.say(f"    {server.protocol.upper():<5} {self.style(sanitize(server.host), 'bold')}")
+        self.say(self.tr("Only continue if these names belong to your provider. If in "
+                         "doubt, compare them with your provider's help pages."))
+
+    def enter_servers(self, address: EmailAddress) -> list[Server]:
+        from .diagnostics import parse_server_spec
+
+        def checker(protocol):
+            def check(text):
+                try:
+                    parse_server_spec(text, protocol)
+                except UsageError as exc:
+                    return self.tr.render(exc.message)
+                return None
+            return check
+        self.say(self.tr("Please enter the servers from your provider's help pages, for "
+                         "example imap.example.com or imap.example.com:993."))
+        imap = self.p.text("manual", self.tr("Incoming mail server (IMAP):"),
+                           validate=checker("imap"))
+        smtp = self.p.text("manual", self.tr("Outgoing mail server (SMTP):"),
+                           validate=checker("smtp"))
+        user = address.ascii
+        return [dataclasses.replace(parse_server_spec(imap, "imap"), username=user),
+                dataclasses.replace(parse_server_spec(smtp, "smtp"), username=user)]
+
+    def choose_protocol(self, servers: list[Server]
+                        ) -> tuple[list[Server], list[Server], bool]:
+        from .explain.topics import TOPICS
+        imap = [s for s in servers if s.protocol == "imap"]
+        pop3 = [s for s in servers if s.protocol == "pop3"]
+        outgoing = [s for s in servers if s.protocol == "smtp"]
+        if not outgoing:
+            raise WizardStopped(self.tr("No outgoing mail server is known. Please give one "
+                                        "with --smtp."))
+        if not imap and not pop3:
+            raise WizardStopped(self.tr("No incoming mail server is known. Please give one "
+                                        "with --imap or --pop3."))
+        protocol = self.o.protocol
+        if protocol is None and imap and pop3:
+            self.say("")
+            topic = TOPICS["imap-vs-pop3"]
+            self.say(self.style(self.tr(topic.title), "bold"))
+            for paragraph in topic.paragraphs[1:3]:
+                self.say(self.tr(paragraph))
+            self.say("")
+            many = self.p.select("devices-count", self.tr("On how many devices do you read "
+                                                          "your mail?"),
+                                 [Choice("one", self.tr("Only on this one")),
+                                  Choice("several", self.tr("On several (e.g. computer and "
+                                                            "phone)"))], default="several")
+            webmail = many == "several" or self.p.confirm(
+                "webmail", self.tr("Should your mail stay available in the webmail (your "
+                                   "provider's website)?"), default=True)
+            limited = not webmail and self.p.confirm(
+                "space", self.tr("Is the storage space at your provider small, so that the "
+                                 "mailbox fills up?"), default=False)
+            recommended = "pop3" if limited else "imap"
+            if recommended == "imap":
+                reason = self.tr("IMAP is best for you: every device and the webmail show "
+                                 "the same mail and folders.")
+            else:
+                reason = self.tr("POP3 suits you: your mail moves to this one device and "
+                                 "frees the space at your provider. Keep backups of this "
+                                 "device.")
+            self.say(self.style(reason, "green"))
+            protocol = self.p.select("protocol", self.tr("Which one do you want?"),
+                                     [Choice("imap", self.tr("IMAP (recommended)") if
+                                             recommended == "imap" else "IMAP"),
+                                      Choice("pop3", self.tr("POP3 (recommended)") if
+                                             recommended == "pop3" else "POP3")],
+                                     default=recommended)
+        if protocol is None:
+            protocol = "imap" if imap else "pop3"
+        chosen = imap if protocol == "imap" else pop3
+        if not chosen:
+            raise WizardStopped(msg("This provider offers no {protocol} server.",
+                                    protocol=protocol.upper()))
+        keep = True
+        if protocol == "pop3":
+            keep = self.o.keep_on_server if self.o.keep_on_server is not None else \
+                self.p.confirm("leave-on-server", self.tr("Leave a copy of each message on "
+                                                          "the server? (Recommended: then "
+                                                          "the webmail still shows it.)"),
+                               default=True)
+        return chosen, outgoing, keep
+
+    def show_hints(self, result: DiscoveryResult | None) -> None:
+        if result is None or result.config is None or not result.config.hints:
+            return
+        self.say("")
+        self.say(self.style(self.tr("Before you enter your password"), "bold"))
+        for hint in result.config.hints:
+            mark = "!" if hint.kind in ("action", "warning") else "i"
+            self.say(f"  {self.style(mark, 'yellow')} {sanitize(hint.in_lang(self.tr.lang))}")
+            if hint.url:
+                self.say(f"    {self.style(sanitize(hint.url), 'blue')}")
+        self.p.confirm("continue", self.tr("Done? Continue"), default=True)
+
+    # -- the live sign-in test ------------------------------------------------
+    def test_login(self, address: EmailAddress, incoming: list[Server],
+                   outgoing: list[Server]) -> tuple[list[Server], list[Server]]:
+        from .diagnostics import ProbeOptions, diagnose
+        if not self.o.test_login:
+            return incoming, outgoing
+        password = self.o.password
+        while True:
+            if password is None:
+                self.say("")
+                password = self.p.password("password", self.tr("Your password (it is not "
+                                                               "shown and not saved):"))
+            servers = [incoming[0], outgoing[0]]
+            self.say(self.tr("Testing sign-in ..."))
+            timeout = getattr(self.o.net, "timeout", 10.0)
+            report = diagnose(address, servers, network=self.network, password=password,
+                              options=ProbeOptions(timeout=timeout,
+                                                   deadline=max(timeout * 3, timeout + 5)))
+            problems = self.summarise(report)
+            if report.verdict != "problem":
+                self.say(self.style(self.tr("Sign-in works for receiving and sending."),
+                                    "green", "bold"))
+                return incoming, outgoing
+            if not self.p.interactive:
+                raise WizardStopped(self.tr("The sign-in test failed; see above."))
+            choice = self.p.select("after-failure", self.tr("What now?"), [
+                Choice("retry", self.tr("Type the password again")),
+                Choice("edit", self.tr("Change a setting (server, port, encryption, "
+                                       "username)")),
+                Choice("details", self.tr("Show the full diagnosis")),
+                Choice("continue", self.tr("Continue anyway")),
+                Choice("quit", self.tr("Stop here")),
+            ], default="retry")
+            if choice == "retry":
+                password = None
+            elif choice == "edit":
+                incoming, outgoing = self.edit(incoming, outgoing)
+            elif choice == "details":
+                from .ui.diagnose_view import render_text
+                self.say(render_text(report, self.tr, self.style))
+            elif choice == "continue":
+                return incoming, outgoing
+            else:
+                raise WizardStopped(self.tr("Stopped. Nothing was written."), status=1)
+            del problems
+
+    def summarise(self, report) -> list:
+        from .ui.diagnose_view import check_texts
+        shown = []
+        for check in report.checks:
+            if check.status not in ("fail", "warn") or check.id in shown:
+                continue
+            shown.append(check.id)
+            title, explanation, fix = check_texts(check, self.tr)
+            mark = self.style("✗", "red") if check.status == "fail" else \
+                self.style("!", "yellow")
+            self.say(f"  {mark} {self.style(title, 'bold')} ({check.server})")
+            self.say(f"    {explanation}")
+            if fix:
+                self.say(f"    {self.tr('What to do')}: {fix}")
+        return shown
+
+    def edit(self, incoming: list[Server], outgoing: list[Server]
+             ) -> tuple[list[Server], list[Server]]:
+        from .diagnostics import parse_server_spec
+        which = self.p.select("edit-which", self.tr("Which setting?"), [
+            Choice("incoming", msg("Incoming server ({value})",
+                                   value=f"{incoming[0].host}:{incoming[0].port}/"
+                                         f"{incoming[0].security}").render(self.tr)),
+            Choice("outgoing", msg("Outgoing server ({value})",
+                                   value=f"{outgoing[0].host}:{outgoing[0].port}/"
+                                         f"{outgoing[0].security}").render(self.tr)),
+            Choice("username", msg("Username ({value})",
+                                   value=incoming[0].username or "").render(self.tr)),
+        ])
+        if which == "username":
+            user = self.p.text("edit-value", self.tr("Username:"),
+                               default=incoming[0].username or "")
+            return ([dataclasses.replace(incoming[0], username=user), *incoming[1:]],
+                    [dataclasses.replace(outgoing[0], username=user), *outgoing[1:]])
+        current = incoming[0] if which == "incoming" else outgoing[0]
+
+        def check(text):
+            try:
+                parse_server_spec(text, current.protocol)
+            except UsageError as exc:
+                return self.tr.render(exc.message)
+            return None
+        text = self.p.text("edit-value", self.tr("Server as name:port/encryption, e.g. "
+                                                 "imap.example.com:993/tls:"),
+                           default=f"{current.host}:{current.port}/{current.security}",
+                           validate=check)
+        new = dataclasses.replace(parse_server_spec(text, current.protocol),
+                                  username=current.username, auth=current.auth)
+        if which == "incoming":
+            return [new, *incoming[1:]], outgoing
+        return incoming, [new, *outgoing[1:]]
+
+    # -- files -----------------------------------------------------------------
+    def export(self, address: EmailAddress, result: DiscoveryResult | None,
+               incoming: list[Server], outgoing: list[Server], keep: bool) -> list:
+        from .export import Account
+        from .export.formats import write_formats
+        from .ui.export_view import render_files
+        devices = self.o.devices
+        if devices is None:
+            self.say("")
+            devices = tuple(self.p.checkbox(
+                "devices", self.tr("Where do you want to read your mail? (space bar to "
+                                   "choose, Enter to finish)"),
+                [Choice(d, DEVICE_LABELS[d].render(self.tr)) for d in DEVICES],
+                default=("thunderbird",)))
+        config = result.config if result is not None else None
+        account = Account(address=address, incoming=tuple(incoming),
+                          outgoing=tuple(outgoing), display_name=self.o.name,
+                          provider=config.provider if config else None,
+                          hints=config.hints if config else (), leave_on_server=keep)
+        folder = self.o.out or Path(f"setupwizard-{address.ascii}")
+        formats = [DEVICE_FORMATS[d] for d in devices]
+        results = write_formats(account, formats, folder, lang=self.tr.lang)
+        if "android" in devices:
+            from .export.android import terminal_qr
+            self.say("")
+            self.say(self.tr("Scan this code with the Thunderbird app on your Android "
+                             "phone (Add account > Import settings):"))
+            self.say(terminal_qr(account))
+        groups = [(r.name, r.files) for r in results]
+        self.say(render_files(groups, folder, msg("Your files are in {folder}",
+                                                  folder=str(folder)), self.tr, self.style))
+        for r in results:
+            if r.problem is not None:
+                self.say(self.style(self.tr.render(r.problem), "red"))
+        self.say(self.style(self.tr("All done. Enjoy your mail!"), "green", "bold"))
+        return results
