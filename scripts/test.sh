@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages="dnsmasq-base dovecot-imapd dovecot-pop3d dovecot-submissiond python3-venv"
+packages="dnsmasq-base dovecot-imapd dovecot-pop3d dovecot-submissiond python3-venv chromium"
 missing=""
 for p in $packages; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -121,8 +121,9 @@ def qr_svg(account: Account, *, css_class: str = "qr-code") -> str:
 
 def terminal_qr(account: Account, *, dark_terminal: bool = True, colour: bool = False,
                 border: int = QUIET_ZONE) -> str:
-    """Return the QR code drawn with the half blocks ``█ ▀ ▄`` and spaces,
-    two rows of modules per text line, one line per row, ending in a newline.
+    """Return the QR code drawn with the half blocks ``█ ▀ ▄`` and spaces:
+    one character per module across, two rows of modules per text line,
+    every line the same length and ending in a newline.
 
     A scanner wants dark modules on a light quiet zone. Without colours the
     characters can only paint in the terminal's text colour, so the drawing
@@ -163,7 +164,8 @@ def write(account: Account, out_dir: Path, *, lang: str) -> list[ExportedFile]:
     stem = f"{file_stem(account)}-thunderbird-android"
     png, svg = io.BytesIO(), io.BytesIO()
     qr.save(png, kind="png", scale=PNG_SCALE, border=QUIET_ZONE, dark="#000", light="#fff")
-    qr.save(svg, kind="svg", scale=PNG_SCALE, border=QUIET_ZONE, dark="#000", light="#fff",
+    # one millimetre per module: printed as it is, a phone scans it easily
+    qr.save(svg, kind="svg", unit="mm", border=QUIET_ZONE, dark="#000", light="#fff",
             xmldecl=True, nl=True)
     title = msg("QR code for Thunderbird for Android")
     steps = (

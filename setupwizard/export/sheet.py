@@ -188,7 +188,7 @@ def _alternatives(servers: list[Server], tr: Translator) -> "_Markup":
             for s in shown]
     extra = []
     if len(servers) > len(shown):
-        extra.append(_el("p", {"class": "more"}, tr("{count} more are left out.").format(
+        extra.append(_el("p", {"class": "more"}, tr("{count} more are not shown.").format(
             count=len(servers) - len(shown))))
     return _el("section", {"class": "alternatives"},
                _el("h2", {}, tr("Other settings that also work")),
@@ -242,7 +242,7 @@ def _qr_figure(account: Account, tr: Translator) -> "_Markup":
                    _el("figcaption", {},
                        _el("strong", {}, tr("For Thunderbird for Android.")), " ",
                        tr("In the app, tap \"Import settings\" and scan this code. Other apps "
-                          "cannot read it. The code does not contain your password."))))
+                          "cannot use it. The code does not contain your password."))))
 
 
 def _hints(account: Account, tr: Translator) -> "_Markup":
@@ -257,8 +257,9 @@ def _hints(account: Account, tr: Translator) -> "_Markup":
             parts += [" ", _el("a", {"href": url}, _cut(url, 160))]
         items.append(_el("li", {"class": hint.kind if hint.kind in
                                 ("info", "action", "warning") else "info"}, *parts))
-    title = tr("Before you start") if any(h.kind == "action" for h in account.hints) \
-        else tr("Good to know")
+    kinds = {h.kind for h in account.hints[:MAX_HINTS]}
+    title = tr("Before you start") if "action" in kinds else \
+        tr("Important") if "warning" in kinds else tr("Good to know")
     return _el("section", {"class": "hints"}, _el("h2", {}, title), _el("ul", {}, *items))
 
 
@@ -275,11 +276,14 @@ def _security(security: str, tr: Translator) -> str:
 
 
 def _auth(methods: tuple[str, ...], tr: Translator) -> str:
+    """The first two methods the server offers, in its order of preference."""
+    labels: list[str] = []
     for method in methods:
         label = AUTH_LABELS.get(str(method).lower())
-        if label is not None:
-            return tr(label)
-    return tr(AUTH_LABELS["password-cleartext"]) if not methods else _cut(str(methods[0]))
+        text = tr(label) if label is not None else _cut(str(method), 60)
+        if text and text not in labels:
+            labels.append(text)
+    return " / ".join(labels[:2]) or tr(AUTH_LABELS["password-cleartext"])
 
 
 def _password_text(account: Account, tr: Translator) -> str:
@@ -416,6 +420,7 @@ footer { margin-top: 4mm; padding-top: 2mm; border-top: 2px solid var(--ink); fo
   .qr .code { width: 64vw; max-width: 280px; }
   .name, .provider { display: block; }
   .name + .provider::before { content: none; }
+  .hints li, figcaption { font-size: 11pt; }
 }
 @page { size: A4; margin: 10mm 12mm; }
 @media print {
