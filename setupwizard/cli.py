@@ -230,6 +230,7 @@ def build_parser(tr: Translator) -> argparse.ArgumentParser:
                         help=tr("use only the bundled provider database"))
     from .cli_guided import add_parsers
     add_parsers(commands, common=common, network=network, finding=finding, tr=tr)
+    _add_providers_parser(commands, common=common, network=network, finding=finding, tr=tr)
     return parser
 
 
@@ -728,6 +729,121 @@ def run_discover(command: DiscoverCommand, env: Environment, tr: Translator) -> 
     return status
 
 
+def _add_providers_parser(commands, *, common, network, finding, tr: Translator) -> None:
+    """The ``providers`` command and its actions list, show, validate, compare."""
+    providers = commands.add_parser(
+        "providers", parents=[common],
+        help=tr("list, show, check and compare the bundled provider database"),
+        description=tr("The bundled provider database: one file per mail provider in the "
+                       "providers folder (format: providers/README.md)."),
+        epilog=tr("Exit status: 0 success, 1 unknown provider, problems found or "
+                  "differences found, 2 usage error."))
+    actions = providers.add_subparsers(dest="providers_action", metavar=tr("ACTION"),
+                                       parser_class=_Parser)
+    listing = actions.add_parser("list", parents=[common],
+                                 help=tr("list every provider with its status and domains"))
+    listing.add_argument("--json", action="store_true", help=tr("print a JSON array"))
+    show = actions.add_parser(
+        "show", parents=[common],
+        help=tr("show everything about one provider"),
+        description=tr("Show names, domains, servers, sign-in, status, hints and sources "
+                       "of one provider."))
+    show.add_argument("target", metavar=tr("ID|DOMAIN"),
+                      help=tr("the provider's id (gmx), one of its domains (gmx.de) or an "
+                              "address at one"))
+    show.add_argument("--json", action="store_true", help=tr("print a JSON object"))
+    check = actions.add_parser(
+        "validate", parents=[common],
+        help=tr("check the provider files and list every problem"),
+        description=tr("Check every provider file: keys and types, host names, ports, "
+                       "server order, hints in both languages, sources, and domains or MX "
+                       "patterns that two files claim."))
+    check.add_argument("path", nargs="?", metavar=tr("FOLDER"),
+                       help=tr("check the files in this folder instead of the bundled ones"))
+    check.add_argument("--json", action="store_true", help=tr("print a JSON object"))
+    compare = actions.add_parser(
+        "compare", parents=[common, network, finding],
+        help=tr("compare our data with an ISPDB"),
+        description=tr("Ask the ISPDB about each of our domains and list where its "
+                       "servers differ from ours: same, differs (with the differences), "
+                       "only ours (the ISPDB does not know the domain) or error."),
+        epilog=tr("Exit status: 0 no differences, 1 differences or errors, 2 usage "
+                  "error."))
+    compare.add_argument("--json", action="store_true", help=tr("print a JSON object"))
+
+
+@dataclass(frozen=True)
+class ProvidersCommand:
+    """Everything ``providers`` needs, built once from argv."""
+
+    action: str  # list | show | validate | compare
+    json: bool
+    #: show: an id, a domain or an address
+    target: str | None = None
+    #: validate: another folder
+    path: str | None = None
+    ispdb_url: str | None = None
+    net: "object" = None
+
+
+def _providers_command(args, tr: Translator) -> ProvidersCommand:
+    action = args.providers_action
+    if action is None:
+        raise UsageError(tr("say what to do: providers list, show, validate or compare"))
+    if action == "validate" and args.path is not None and not os.path.isdir(args.path):
+        raise UsageError(msg("{path} is not a folder", path=args.path))
+    if action == "compare":
+        net = _net_options(args, tr)
+        return ProvidersCommand(action=action, json=args.json, net=net,
+                                ispdb_url=_discovery_options(args, net, tr).ispdb_url)
+    return ProvidersCommand(action=action, json=args.json,
+                            target=getattr(args, "target", None),
+                            path=getattr(args, "path", None))
+
+
+def run_providers(command: ProvidersCommand, env: Environment, tr: Translator) -> ExitStatus:
+    from .providers import ProviderDatabase, default_location, validate
+    from .ui import providers_view as view
+
+    style = Style(env.colour and not command.json)
+    if command.action == "validate":
+        folder = str(command.path or default_location())
+        problems = validate(command.path)
+        _print(env, json.dumps(view.problems_json(folder, problems), ensure_ascii=False)
+               if command.json else view.render_problems(folder, problems, tr, style))
+        return ExitStatus.NOT_FOUND if problems else ExitStatus.OK
+    database = ProviderDatabase.load()
+    if command.action == "list":
+        _print(env, json.dumps([view.provider_summary_json(p) for p in database],
+                               ensure_ascii=False) if command.json
+               else view.render_list(database, tr, style))
+        return ExitStatus.OK
+    if command.action == "show":
+        target = command.target.strip()
+        name = target.rpartition("@")[2].lower()
+        provider = database.by_id(name) or database.by_domain(name)
+        if provider is None:
+            raise SetupWizardError(msg("no provider has the id or domain {name}; "
+                                       "setupwizard providers list shows them all",
+                                       name=sanitize(target)[:100]))
+        _print(env, json.dumps(view.provider_json(provider, tr.lang), ensure_ascii=False)
+               if command.json else view.render_provider(provider, tr, style))
+        return ExitStatus.OK
+
+    from .net import Network
+    from .providers import compare_with_ispdb
+    network = Network(command.net)
+    network.tls_context()  # a broken --ca-file is a usage error, before any request
+    results = compare_with_ispdb(database, command.ispdb_url, network=network,
+                                 timeout=command.net.timeout)
+    _print(env, json.dumps(view.comparison_json(results, command.ispdb_url, tr),
+                           ensure_ascii=False) if command.json
+           else view.render_comparison(results, command.ispdb_url, tr, style))
+    if any(r.status in ("differs", "error") for r in results):
+        return ExitStatus.NOT_FOUND
+    return ExitStatus.OK
+
+
 def _print(env: Environment, text: str, *, err: bool = False) -> None:
     stream = env.stderr if err else env.stdout
     stream.write(text + "\n")
@@ -755,6 +871,8 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
             return run_diagnose(_diagnose_command(args, env, tr), env, tr)
         if args.command == "export":
             return run_export(_export_command(args, env, tr), env, tr)
+        if args.command == "providers":
+            return run_providers(_providers_command(args, tr), env, tr)
         if args.command in ("wizard", "explain"):
             from . import cli_guided
             if args.command == "explain":

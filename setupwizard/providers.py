@@ -16,6 +16,15 @@ Two levels of strictness:
   source, a domain that two files claim - the first file in name order wins).
 * :func:`validate` reports every problem, of both kinds, as a list of
   sentences; the test suite requires it to be empty.
+
+Loading runs on every start, and parsing TOML is most of its cost. So the
+folder also holds ``_bundle.json`` (written by ``scripts/providers_bundle.py``,
+see :func:`bundle_text`): each file's parsed data together with the SHA-256
+of the file's bytes. :meth:`ProviderDatabase.load` takes a file's data from
+the bundle only when that hash matches the file as it is now, and parses the
+TOML otherwise, so an out-of-date or missing bundle costs time, never
+correctness. Hashing bytes is cheap; the checks of :func:`_build` run either
+way. Nothing is ever written at run time.
 """
 
 from __future__ import annotations
@@ -33,7 +42,9 @@ from .models import (AccountConfig, EmailAddress, Hint, ProviderRef, Server, is_
 from .placeholders import expand
 
 __all__ = ["Provider", "ServerTemplate", "Citation", "ProviderDatabase", "validate",
-           "default_location", "STATUSES", "USER_AUTH", "SERVER_AUTH", "HINT_KINDS"]
+           "default_location", "bundle_text", "compare_with_ispdb", "DomainComparison",
+           "Difference", "BUNDLE_NAME", "STATUSES", "USER_AUTH", "SERVER_AUTH",
+           "HINT_KINDS", "COMPARE_STATUSES"]
 
 #: What a provider's ``status`` can say.
 STATUSES = ("ready", "needs-preparation", "unusable")
@@ -72,6 +83,10 @@ _LABEL = r"(?!-)[A-Za-z0-9_-]{1,63}(?<!-)"
 _HOSTNAME_FAST = re.compile(rf"{_LABEL}(?:\.{_LABEL})+")
 # Stand-in address used to check that host templates expand to host names.
 _SAMPLE = EmailAddress(local="user", domain="example.com", ascii_domain="example.com")
+
+#: The pre-parsed copy of the TOML files, in the same folder.
+BUNDLE_NAME = "_bundle.json"
+_BUNDLE_FORMAT = 1
 
 _SECURITY_RANK = {"tls": 0, "starttls": 1, "plain": 2}
 _PROTOCOL_RANK = {"imap": 0, "pop3": 1, "smtp": 0}
@@ -226,10 +241,12 @@ class ProviderDatabase:
         be read or parsed, or holds values of the wrong type or out of range.
         """
         folder = _folder(path)
+        files = _toml_files(folder)
+        bundle = _read_bundle(folder)
         providers = []
-        for file in _toml_files(folder):
+        for file in files:
             try:
-                data = _read(file)
+                data = _read(file, bundle)
             except _Unreadable as exc:
                 raise ProviderDataError(str(exc), path=str(file)) from None
             provider, problems = _build(data, file.name, path=str(file))
@@ -356,6 +373,146 @@ def validate(path: str | Path | None = None) -> list[str]:
 
 
 # --------------------------------------------------------------------------
+# Comparing with an ISPDB (for the people who maintain the data)
+
+#: What a comparison of one domain can say.
+COMPARE_STATUSES = ("same", "differs", "only-ours", "error")
+#: Server fields compared, in this order; "server" means one side has no
+#: server of that protocol at all.
+COMPARED_FIELDS = ("host", "port", "security", "username")
+#: Local part of the stand-in address servers are filled in for.
+_COMPARE_LOCAL = "jo.sample"
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One way our first server of a protocol differs from the ISPDB's.
+
+    ``field`` is one of :data:`COMPARED_FIELDS`, or ``"server"`` when only
+    one side has a server of ``protocol`` (the other side's value is None;
+    a present side is shown as ``host:port security``). User names are
+    given as their form: ``%EMAILADDRESS%``, ``%EMAILLOCALPART%`` or the
+    literal name."""
+
+    protocol: str
+    field: str
+    ours: str | int | None
+    ispdb: str | int | None
+
+
+@dataclass(frozen=True)
+class DomainComparison:
+    """How our data for one domain compares with what an ISPDB says."""
+
+    domain: str  # IDNA form, as the ISPDB file is named
+    provider_id: str
+    status: str  # see COMPARE_STATUSES
+    differences: tuple[Difference, ...] = ()
+    #: why "only-ours" or "error" (a Message or English text)
+    detail: Any = ""
+
+
+def compare_with_ispdb(database: ProviderDatabase, ispdb_url: str, *, network: Any,
+                       timeout: float = 5.0, workers: int = 8,
+                       domains: Iterable[str] | None = None) -> list[DomainComparison]:
+    """Ask the ISPDB at ``ispdb_url`` about every domain of ``database`` (or
+    only ``domains``, IDNA or Unicode form), at most ``workers`` at a time,
+    and compare its answer with our data: for each protocol (IMAP, POP3,
+    SMTP) our first server against the ISPDB server of that protocol that
+    agrees with it most. Returns one DomainComparison per domain, in the
+    order of the database.
+
+    The first domain is asked alone: when the ISPDB cannot be reached at all
+    (no such host, connection refused, TLS failure) the NetworkError is
+    raised instead of being repeated for hundreds of domains. Later network
+    errors become "error" comparisons. ``network`` is a
+    :class:`setupwizard.net.Network`.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    wanted = None if domains is None else {_normal_domain(d) for d in domains}
+    jobs = [(domain, provider) for provider in database for domain in provider.domains
+            if wanted is None or domain in wanted]
+    if not jobs:
+        return []
+    first = _compare_domain(*jobs[0], database, ispdb_url, network, timeout, strict=True)
+    executor = ThreadPoolExecutor(max_workers=max(1, workers),
+                                  thread_name_prefix="providers-compare")
+    try:
+        futures = [executor.submit(_compare_domain, domain, provider, database, ispdb_url,
+                                   network, timeout) for domain, provider in jobs[1:]]
+        return [first, *(future.result() for future in futures)]
+    finally:
+        # on Ctrl-C: start nothing more; running requests end with their timeout
+        executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _compare_domain(domain: str, provider: Provider, database: ProviderDatabase,
+                    ispdb_url: str, network: Any, timeout: float, *,
+                    strict: bool = False) -> DomainComparison:
+    """Compare one domain; see compare_with_ispdb. With ``strict``, a network
+    failure other than a timeout or an HTTP status is raised."""
+    from .discovery.base import Context, DiscoveryOptions
+    from .discovery.ispdb import fetch_ispdb
+    from .errors import HTTPError, NetTimeout, NetworkError, SetupWizardError
+    from .net import Deadline
+
+    address = EmailAddress(local=_COMPARE_LOCAL, domain=domain, ascii_domain=domain)
+    options = DiscoveryOptions(ispdb_url=ispdb_url, timeout=timeout, deadline=timeout * 2)
+    context = Context(address=address, network=network, options=options,
+                      deadline=Deadline(timeout * 2), providers=database)
+    try:
+        outcome = fetch_ispdb(context, domain, source="ispdb")
+    except NetworkError as exc:
+        if strict and not isinstance(exc, (NetTimeout, HTTPError)):
+            raise
+        return DomainComparison(domain, provider.id, "error", detail=exc.message)
+    except SetupWizardError as exc:
+        return DomainComparison(domain, provider.id, "error", detail=exc.message)
+    if outcome.status == "not-found":
+        return DomainComparison(domain, provider.id, "only-ours", detail=outcome.detail)
+    if outcome.config is None:
+        return DomainComparison(domain, provider.id, "error", detail=outcome.detail)
+    ours = provider.config_for(address)
+    differences = _differences(ours, outcome.config, address)
+    return DomainComparison(domain, provider.id, "differs" if differences else "same",
+                            differences=differences)
+
+
+def _differences(ours: AccountConfig, theirs: AccountConfig,
+                 address: EmailAddress) -> tuple[Difference, ...]:
+    found: list[Difference] = []
+    for protocol in ("imap", "pop3", "smtp"):
+        mine = [_compared(s, address) for s in (*ours.incoming, *ours.outgoing)
+                if s.protocol == protocol]
+        other = [_compared(s, address) for s in (*theirs.incoming, *theirs.outgoing)
+                 if s.protocol == protocol]
+        if not mine and not other:
+            continue
+        if not mine or not other:
+            shown = [f"{s['host']}:{s['port']} {s['security']}" for s in (mine or other)][0]
+            found.append(Difference(protocol, "server", shown if mine else None,
+                                    None if mine else shown))
+            continue
+        first = mine[0]
+        # the ISPDB server agreeing most with our first one; the earliest on a tie
+        closest = max(other, key=lambda s: sum(s[k] == first[k] for k in COMPARED_FIELDS))
+        found.extend(Difference(protocol, key, first[key], closest[key])
+                     for key in COMPARED_FIELDS if first[key] != closest[key])
+    return tuple(found)
+
+
+def _compared(server: Server, address: EmailAddress) -> dict[str, str | int]:
+    username = server.username or ""
+    if username.lower() in (address.text.lower(), address.ascii.lower()):
+        username = "%EMAILADDRESS%"
+    elif username == address.local:
+        username = "%EMAILLOCALPART%"
+    return {"host": server.host.lower().rstrip("."), "port": server.port,
+            "security": server.security, "username": username}
+
+
+# --------------------------------------------------------------------------
 # Reading files
 
 def _folder(path: str | Path | None) -> Any:
@@ -381,18 +538,83 @@ class _Unreadable(Exception):
     """A file could not be read as TOML; the message says why."""
 
 
-def _read(file: _Readable) -> dict:
-    """The TOML data of ``file``. Raises _Unreadable."""
+#: file name -> (SHA-256 of its bytes, its parsed data)
+_Bundle = dict[str, tuple[str, dict]]
+
+
+def _read(file: _Readable, bundle: _Bundle | None = None) -> dict:
+    """The TOML data of ``file``: from ``bundle`` when it holds this file
+    with the hash of its current bytes, else parsed. Raises _Unreadable."""
     try:
-        text = file.read_bytes().decode("utf-8")
+        raw = file.read_bytes()
     except OSError as exc:
         raise _Unreadable(f"cannot read the file ({exc.strerror or exc})") from None
+    if bundle:
+        entry = bundle.get(file.name)
+        if entry is not None:
+            import hashlib
+            if hashlib.sha256(raw).hexdigest() == entry[0]:
+                return entry[1]
+    return _parse(raw)
+
+
+def _parse(raw: bytes) -> dict:
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise _Unreadable(f"not UTF-8 text (byte {exc.start})") from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise _Unreadable(f"not valid TOML: {exc}") from None
+
+
+def _read_bundle(folder: Any) -> _Bundle:
+    """The bundle in ``folder``; empty when there is none or it is unusable
+    (the files are then parsed: slower, never wrong)."""
+    import json
+    try:
+        data = json.loads(folder.joinpath(BUNDLE_NAME).read_bytes())
+    except (OSError, ValueError, KeyError):  # missing, unreadable, not JSON
+        return {}
+    if not isinstance(data, dict) or data.get("format") != _BUNDLE_FORMAT \
+            or not isinstance(data.get("files"), dict):
+        return {}
+    return {name: (entry[0], entry[1]) for name, entry in data["files"].items()
+            if type(entry) is list and len(entry) == 2 and type(entry[0]) is str
+            and type(entry[1]) is dict}
+
+
+def bundle_text(path: str | Path | None = None) -> str:
+    """The content ``_bundle.json`` should have for the TOML files in
+    ``path`` (default: the bundled database): for each file that parses,
+    the SHA-256 of its bytes and its data. The text depends only on the
+    files, so a test can compare it with the committed bundle. A file whose
+    data JSON cannot carry exactly (a TOML date or time, nan) or that does
+    not parse is left out: the loader parses it itself.
+    Raises ProviderDataError when the folder cannot be read."""
+    import hashlib
+    import json
+
+    folder = _folder(path)
+    entries = []
+    for file in _toml_files(folder):
+        try:
+            raw = file.read_bytes()
+            data = _parse(raw)
+        except (OSError, _Unreadable):
+            continue
+        try:
+            text = json.dumps([hashlib.sha256(raw).hexdigest(), data], ensure_ascii=False,
+                              separators=(",", ":"), allow_nan=False)
+        except (TypeError, ValueError):
+            continue
+        if json.loads(text)[1] != data:
+            continue
+        entries.append(f"{json.dumps(file.name, ensure_ascii=False)}:{text}")
+    head = (f'{{"format":{_BUNDLE_FORMAT},"about":"Parsed copy of the provider files; '
+            f'written by scripts/providers_bundle.py, do not edit.","files":{{')
+    return head + "\n" + ",\n".join(entries) + "\n}}\n"
 
 
 @dataclass(frozen=True)

@@ -89,7 +89,7 @@ def test_http_only_is_untrusted_and_does_not_send_the_address(run_source, lab):
     ("ac-untrusted.test", "error", "certificate"),
     ("ac-wrongname.test", "error", "certificate"),
     ("ac-refused.test", "error", "connect"),
-    ("no-such-domain.test", "error", "does not exist"),
+    ("no-such-domain.test", "not-found", "does not exist"),
 ])
 def test_autoconfig_faults_are_statuses(run_source, domain, status, words):
     # run through the coordinator's wrapper so raised errors become statuses

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from urllib.parse import quote, urlsplit
 
-from ..errors import ConfigDocumentError
+from ..errors import ConfigDocumentError, DNSError
 from ..i18n import msg
 from ..models import AccountConfig
 from ..net import https_only
@@ -54,8 +54,15 @@ def fetch_clientconfig(ctx: Context, url: str, *, source: str, trusted: bool,
     """
     from .. import clientconfig
 
-    response = ctx.network.http("GET", url, timeout=ctx.timeout, deadline=ctx.deadline,
-                                redirect_policy=redirect_policy)
+    try:
+        response = ctx.network.http("GET", url, timeout=ctx.timeout, deadline=ctx.deadline,
+                                    redirect_policy=redirect_policy)
+    except DNSError as exc:
+        if exc.kind in ("nxdomain", "no-address"):
+            # no such host: nothing published there, which is not an error
+            return Outcome.not_found(msg("{host} does not exist",
+                                         host=urlsplit(url).hostname))
+        raise
     if response.status in (404, 410):
         return Outcome.not_found(msg("no configuration file at {url} (HTTP {status})",
                                      url=_short_url(url), status=response.status))

@@ -12,7 +12,7 @@ confirmed by the user unless the resolver validated it with DNSSEC.
 from __future__ import annotations
 
 import dataclasses
-import functools
+import threading
 
 from ..errors import DNSError
 from ..i18n import msg
@@ -22,10 +22,21 @@ from .base import Context, Outcome, race
 from .ispdb import fetch_ispdb
 
 
-@functools.lru_cache(maxsize=1)
+_PSL = None
+_PSL_LOCK = threading.Lock()
+
+
 def _psl():
-    from publicsuffixlist import PublicSuffixList
-    return PublicSuffixList()
+    # Built once (about 60 ms). A lock rather than functools.lru_cache: the
+    # sources of the first lookups all ask at the same moment, and
+    # lru_cache would let each of their threads build its own copy.
+    global _PSL
+    if _PSL is None:
+        with _PSL_LOCK:
+            if _PSL is None:
+                from publicsuffixlist import PublicSuffixList
+                _PSL = PublicSuffixList()
+    return _PSL
 
 
 def registrable_domain(host: str) -> str | None:

@@ -48,11 +48,13 @@ def account_from_servers(address: EmailAddress, servers: Sequence[Server], *,
                          password: str | None = None) -> Account:
     """The Account for ``address``: the first server of the chosen protocol
     and the first SMTP server of ``servers``; ``username`` replaces the
-    servers' own. Raises ExportError when one of them is missing."""
+    servers' own, and a server without one gets the address. Raises
+    ExportError when one of them is missing."""
     chosen = choose_protocol(servers, protocol)
     incoming, outgoing = _first(servers, chosen), _first(servers, "smtp")
-    if username:
-        incoming, outgoing = incoming.with_(username=username), outgoing.with_(username=username)
+    # The login is written out: every format and every screen shows the same.
+    incoming = incoming.with_(username=username or incoming.username or address.text)
+    outgoing = outgoing.with_(username=username or outgoing.username or address.text)
     return Account(address=address, incoming=(incoming,), outgoing=(outgoing,),
                    display_name=display_name, provider=provider, hints=hints,
                    password=password)
