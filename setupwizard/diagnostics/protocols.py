@@ -63,6 +63,34 @@ def sasl_oauthbearer(creds: Credentials) -> str | None:
     return _b64(f"n,a={creds.username},\x01auth=Bearer {creds.token}\x01\x01")
 
 
+def sasl_payload(mechanism: str, creds: Credentials) -> str:
+    """The base64 initial response of a SASL ``mechanism`` (PLAIN, XOAUTH2,
+    OAUTHBEARER)."""
+    return {"PLAIN": sasl_plain, "XOAUTH2": sasl_xoauth2,
+            "OAUTHBEARER": sasl_oauthbearer}[mechanism](creds) or ""
+
+
+def _capability_words(lines, keyword: str) -> frozenset[str]:
+    """Capability words from POP3 CAPA or SMTP EHLO lines; the mechanisms
+    after ``keyword`` (SASL, AUTH) become AUTH=<mechanism>."""
+    caps: set[str] = set()
+    for line in lines:
+        upper = line.upper()
+        if upper.startswith("AUTH="):  # old SMTP servers write AUTH=PLAIN LOGIN
+            upper = upper.replace("=", " ", 1)
+        words = upper.split()
+        if not words:
+            continue
+        caps.add(words[0])
+        if words[0] == keyword:
+            caps.update(f"AUTH={w}" for w in words[1:])
+    return frozenset(caps)
+
+
+def _auth_mechanisms(caps: frozenset[str]) -> list[str]:
+    return [c.split("=", 1)[1] for c in sorted(caps) if c.startswith("AUTH=")]
+
+
 @dataclass(frozen=True)
 class Greeting:
     #: ok | preauth | bye | garbage
@@ -161,7 +189,6 @@ class IMAPClient:
                 return Reply(status.upper() == "OK", status.upper(), code, human,
                              tuple(alerts)), untagged
             if line.startswith("*"):
-                code, human = _split_code(line[2:].split(" ", 1)[-1] if " " in line[2:] else "")
                 if "[ALERT]" in line.upper():
                     alerts.append(line.split("]", 1)[-1].strip())
                 if len(untagged) < 10_000:
@@ -181,7 +208,7 @@ class IMAPClient:
 
     @staticmethod
     def mechanisms(caps: frozenset[str]) -> list[str]:
-        return [c.split("=", 1)[1] for c in sorted(caps) if c.startswith("AUTH=")]
+        return _auth_mechanisms(caps)
 
     @staticmethod
     def login_disabled(caps: frozenset[str]) -> bool:
@@ -196,8 +223,7 @@ class IMAPClient:
             return self._command(f"LOGIN {_imap_quote(creds.username)} "
                                  f"{_imap_quote(creds.password or '')}",
                                  shown=f"LOGIN {_imap_quote(creds.username)} {REDACTED}")[0]
-        payload = {"PLAIN": sasl_plain, "XOAUTH2": sasl_xoauth2,
-                   "OAUTHBEARER": sasl_oauthbearer}[mechanism](creds) or ""
+        payload = sasl_payload(mechanism, creds)
         if "SASL-IR" in caps:
             return self._command(f"AUTHENTICATE {mechanism} {payload}",
                                  shown=f"AUTHENTICATE {mechanism} {REDACTED}")[0]
@@ -272,19 +298,11 @@ class POP3Client:
         reply = self._command("CAPA")
         if not reply.ok:
             return frozenset()
-        caps = set()
-        for line in self._multiline():
-            words = line.upper().split()
-            if not words:
-                continue
-            caps.add(words[0])
-            if words[0] == "SASL":
-                caps.update(f"AUTH={w}" for w in words[1:])
-        return frozenset(caps)
+        return _capability_words(self._multiline(), "SASL")
 
     @staticmethod
     def mechanisms(caps: frozenset[str]) -> list[str]:
-        mechs = [c.split("=", 1)[1] for c in sorted(caps) if c.startswith("AUTH=")]
+        mechs = _auth_mechanisms(caps)
         if "USER" in caps or not caps:
             mechs.append("USER")
         return mechs
@@ -302,8 +320,7 @@ class POP3Client:
             if not reply.ok:
                 return reply
             return self._command(f"PASS {creds.password or ''}", shown=f"PASS {REDACTED}")
-        payload = {"PLAIN": sasl_plain, "XOAUTH2": sasl_xoauth2,
-                   "OAUTHBEARER": sasl_oauthbearer}[mechanism](creds) or ""
+        payload = sasl_payload(mechanism, creds)
         reply = self._command(f"AUTH {mechanism} {payload}",
                               shown=f"AUTH {mechanism} {REDACTED}")
         if reply.status == "+":  # failed SASL: the server wants an empty line
@@ -372,20 +389,11 @@ class SMTPClient:
         code, lines = self._reply()
         if code != 250:
             return frozenset()
-        caps = set()
-        for line in lines[1:]:
-            words = line.upper().replace("=", " ", 1).split() if line.upper().startswith(
-                "AUTH=") else line.upper().split()
-            if not words:
-                continue
-            caps.add(words[0])
-            if words[0] == "AUTH":
-                caps.update(f"AUTH={w}" for w in words[1:])
-        return frozenset(caps)
+        return _capability_words(lines[1:], "AUTH")
 
     @staticmethod
     def mechanisms(caps: frozenset[str]) -> list[str]:
-        return [c.split("=", 1)[1] for c in sorted(caps) if c.startswith("AUTH=")]
+        return _auth_mechanisms(caps)
 
     @staticmethod
     def login_disabled(caps: frozenset[str]) -> bool:
@@ -403,8 +411,7 @@ class SMTPClient:
             if reply.status != "334":
                 return reply
             return self._command(_b64(creds.password or ""), shown=REDACTED)
-        payload = {"PLAIN": sasl_plain, "XOAUTH2": sasl_xoauth2,
-                   "OAUTHBEARER": sasl_oauthbearer}[mechanism](creds) or ""
+        payload = sasl_payload(mechanism, creds)
         reply = self._command(f"AUTH {mechanism} {payload}",
                               shown=f"AUTH {mechanism} {REDACTED}")
         if reply.status == "334":  # failed SASL: the server wants an empty line
