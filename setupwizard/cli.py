@@ -27,7 +27,8 @@ class ExitStatus(enum.IntEnum):
 
     OK = 0
     #: discover: no settings for at least one address; export: nothing found, or a
-    #: requested format could not be written
+    #: requested format could not be written; check-domain: something published is
+    #: broken, or nothing is published
     NOT_FOUND = 1
     #: bad flags, a malformed address
     USAGE = 2
@@ -103,6 +104,12 @@ def build_parser(tr: Translator) -> argparse.ArgumentParser:
     finding.add_argument("--ispdb-url", metavar="URL",
                          help=tr("base URL of the ISPDB (default: Thunderbird's)"))
 
+    servers = argparse.ArgumentParser(add_help=False)
+    for protocol in ("imap", "pop3", "smtp"):
+        servers.add_argument(f"--{protocol}", metavar="HOST[:PORT][/tls|/starttls|/plain]",
+                             help=tr("use this {protocol} server instead of discovering one"
+                                     ).replace("{protocol}", protocol.upper()))
+
     parser = _Parser(
         prog="setupwizard",
         description=tr("Find, test and explain the settings of an e-mail account."),
@@ -137,7 +144,7 @@ def build_parser(tr: Translator) -> argparse.ArgumentParser:
                           help=tr("use only the bundled provider database"))
 
     diagnose = commands.add_parser(
-        "diagnose", parents=[common, network, finding],
+        "diagnose", parents=[common, network, finding, servers],
         help=tr("test IMAP, POP3 and SMTP and explain every problem"),
         description=tr("Test the servers of an account end to end - name lookup, every "
                        "address, encryption and certificate, sign-in and mailbox - and "
@@ -148,10 +155,6 @@ def build_parser(tr: Translator) -> argparse.ArgumentParser:
                   "line. Exit status: 0 the account can be used (warnings allowed), "
                   "1 a problem prevents it, 2 usage error."))
     diagnose.add_argument("address", metavar=tr("ADDRESS"), help=tr("the e-mail address"))
-    for protocol in ("imap", "pop3", "smtp"):
-        diagnose.add_argument(f"--{protocol}", metavar="HOST[:PORT][/tls|/starttls|/plain]",
-                              help=tr("test this {protocol} server instead of discovering "
-                                      "one").replace("{protocol}", protocol.upper()))
     diagnose.add_argument("--username", help=tr("username (default: what discovery "
                                                 "found, else the address)"))
     secret = diagnose.add_mutually_exclusive_group()
@@ -174,7 +177,7 @@ def build_parser(tr: Translator) -> argparse.ArgumentParser:
                                   "***)"))
 
     export = commands.add_parser(
-        "export", parents=[common, network, finding],
+        "export", parents=[common, network, finding, servers],
         help=tr("write ready-made setup files for mail programs"),
         description=tr("Write setup files for Thunderbird, Outlook, Apple Mail (iPhone, iPad, "
                        "Mac), Thunderbird for Android and a printable sheet, and say what to "
@@ -196,10 +199,6 @@ def build_parser(tr: Translator) -> argparse.ArgumentParser:
     export.add_argument("--out", metavar=tr("FOLDER"),
                         help=tr("folder for the files (default: setupwizard-ADDRESS, or "
                                 "setupwizard-DOMAIN with --domain, in the current folder)"))
-    for protocol in ("imap", "pop3", "smtp"):
-        export.add_argument(f"--{protocol}", metavar="HOST[:PORT][/tls|/starttls|/plain]",
-                            help=tr("use this {protocol} server instead of discovering "
-                                    "one").replace("{protocol}", protocol.upper()))
     export.add_argument("--protocol", choices=("imap", "pop3"),
                         help=tr("how mail is fetched: imap or pop3 (default: IMAP when "
                                 "there is an IMAP server)"))
@@ -229,8 +228,11 @@ def build_parser(tr: Translator) -> argparse.ArgumentParser:
     export.add_argument("--offline", action="store_true",
                         help=tr("use only the bundled provider database"))
     from .cli_guided import add_parsers
-    add_parsers(commands, common=common, network=network, finding=finding, tr=tr)
+    add_parsers(commands, common=common, network=network, finding=finding, servers=servers,
+                tr=tr)
     _add_providers_parser(commands, common=common, network=network, finding=finding, tr=tr)
+    _add_check_domain_parser(commands, common=common, network=network, finding=finding,
+                             tr=tr)
     return parser
 
 
@@ -251,15 +253,13 @@ class DiagnoseCommand:
 
 
 def _diagnose_command(args, env: Environment, tr: Translator) -> DiagnoseCommand:
-    from .diagnostics import parse_server_spec
     from .models import EmailAddress
     from .ui.discovery_view import invalid_address_text
     try:
         EmailAddress.parse(args.address)
     except InvalidAddress as exc:
         raise UsageError(invalid_address_text(exc, tr)) from None
-    servers = tuple(parse_server_spec(getattr(args, p), p) for p in ("imap", "pop3", "smtp")
-                    if getattr(args, p))
+    servers = servers_from_args(args)
     if args.no_login:
         source = "none"
     elif args.oauth2_token_stdin:
@@ -373,6 +373,13 @@ def _net_options(args, tr: Translator):
     return NetOptions(dns_servers=servers, ca_file=args.ca_file, timeout=args.timeout)
 
 
+def servers_from_args(args) -> tuple:
+    """The servers named with --imap, --pop3 and --smtp (UsageError if bad)."""
+    from .diagnostics import parse_server_spec
+    return tuple(parse_server_spec(getattr(args, p), p) for p in ("imap", "pop3", "smtp")
+                 if getattr(args, p, None))
+
+
 def _discovery_options(args, net, tr: Translator, **extra):
     """DiscoveryOptions from the flags every discovering command shares."""
     from .discovery import DEFAULT_ISPDB_URL, DiscoveryOptions
@@ -422,7 +429,6 @@ class ExportCommand:
 
 
 def _export_command(args, env: Environment, tr: Translator) -> ExportCommand:
-    from .diagnostics import parse_server_spec
     from .export import FORMATS
     from .export.fields import (DISPLAY_NAME, MAX_USERNAME, USERNAME, checked_text,
                                 file_part)
@@ -466,8 +472,7 @@ def _export_command(args, env: Environment, tr: Translator) -> ExportCommand:
             raise UsageError(msg("unknown format {names}; choose from {choices}",
                                  names=", ".join(unknown) or "''", choices=", ".join(choices)))
 
-    servers = tuple(parse_server_spec(getattr(args, p), p) for p in ("imap", "pop3", "smtp")
-                    if getattr(args, p))
+    servers = servers_from_args(args)
     if servers:
         kinds = {s.protocol for s in servers}
         if "smtp" not in kinds or not kinds & {"imap", "pop3"}:
@@ -743,6 +748,9 @@ def _add_providers_parser(commands, *, common, network, finding, tr: Translator)
     listing = actions.add_parser("list", parents=[common],
                                  help=tr("list every provider with its status and domains"))
     listing.add_argument("--json", action="store_true", help=tr("print a JSON array"))
+    listing.add_argument("--folder", metavar=tr("FOLDER"),
+                         help=tr("read the provider files in this folder instead of the "
+                                 "bundled ones"))
     show = actions.add_parser(
         "show", parents=[common],
         help=tr("show everything about one provider"),
@@ -752,6 +760,9 @@ def _add_providers_parser(commands, *, common, network, finding, tr: Translator)
                       help=tr("the provider's id (gmx), one of its domains (gmx.de) or an "
                               "address at one"))
     show.add_argument("--json", action="store_true", help=tr("print a JSON object"))
+    show.add_argument("--folder", metavar=tr("FOLDER"),
+                      help=tr("read the provider files in this folder instead of the "
+                              "bundled ones"))
     check = actions.add_parser(
         "validate", parents=[common],
         help=tr("check the provider files and list every problem"),
@@ -780,7 +791,7 @@ class ProvidersCommand:
     json: bool
     #: show: an id, a domain or an address
     target: str | None = None
-    #: validate: another folder
+    #: list, show, validate: another folder of provider files
     path: str | None = None
     ispdb_url: str | None = None
     net: "object" = None
@@ -790,15 +801,15 @@ def _providers_command(args, tr: Translator) -> ProvidersCommand:
     action = args.providers_action
     if action is None:
         raise UsageError(tr("say what to do: providers list, show, validate or compare"))
-    if action == "validate" and args.path is not None and not os.path.isdir(args.path):
-        raise UsageError(msg("{path} is not a folder", path=args.path))
+    path = args.path if action == "validate" else getattr(args, "folder", None)
+    if path is not None and not os.path.isdir(path):
+        raise UsageError(msg("{path} is not a folder", path=path))
     if action == "compare":
         net = _net_options(args, tr)
         return ProvidersCommand(action=action, json=args.json, net=net,
                                 ispdb_url=_discovery_options(args, net, tr).ispdb_url)
     return ProvidersCommand(action=action, json=args.json,
-                            target=getattr(args, "target", None),
-                            path=getattr(args, "path", None))
+                            target=getattr(args, "target", None), path=path)
 
 
 def run_providers(command: ProvidersCommand, env: Environment, tr: Translator) -> ExitStatus:
@@ -812,7 +823,7 @@ def run_providers(command: ProvidersCommand, env: Environment, tr: Translator) -
         _print(env, json.dumps(view.problems_json(folder, problems), ensure_ascii=False)
                if command.json else view.render_problems(folder, problems, tr, style))
         return ExitStatus.NOT_FOUND if problems else ExitStatus.OK
-    database = ProviderDatabase.load()
+    database = ProviderDatabase.load(command.path)
     if command.action == "list":
         _print(env, json.dumps([view.provider_summary_json(p) for p in database],
                                ensure_ascii=False) if command.json
@@ -844,6 +855,56 @@ def run_providers(command: ProvidersCommand, env: Environment, tr: Translator) -
     return ExitStatus.OK
 
 
+def _add_check_domain_parser(commands, *, common, network, finding, tr: Translator) -> None:
+    check = commands.add_parser(
+        "check-domain", parents=[common, network, finding],
+        help=tr("check what a domain publishes for mail programs"),
+        description=tr("Ask every place mail programs look for settings (autoconfig, "
+                       "well-known, ISPDB, MX, SRV, Autodiscover, plain http), compare "
+                       "the answers, test every server they name (encryption and "
+                       "certificate, without signing in) and list what to fix or add, "
+                       "with the exact records and files."),
+        epilog=tr("Exit status: 0 what is published works (missing pieces are only "
+                  "suggestions), 1 something published is broken or nothing is "
+                  "published, 2 usage error."))
+    check.add_argument("domain", metavar=tr("DOMAIN"), help=tr("the domain, e.g. example.com"))
+    check.add_argument("--json", action="store_true", help=tr("print a JSON object"))
+
+
+@dataclass(frozen=True)
+class CheckDomainCommand:
+    """Everything ``check-domain`` needs, built once from argv."""
+
+    domain: str
+    json: bool
+    net: "object"
+    discovery: "object"
+
+
+def _check_domain_command(args, tr: Translator) -> CheckDomainCommand:
+    from .domaincheck import parse_domain
+    domain, _ = parse_domain(args.domain)  # UsageError before anything is asked
+    net = _net_options(args, tr)
+    return CheckDomainCommand(domain=domain, json=args.json, net=net,
+                              discovery=_discovery_options(args, net, tr))
+
+
+def run_check_domain(command: CheckDomainCommand, env: Environment,
+                     tr: Translator) -> ExitStatus:
+    from .domaincheck import check_domain
+    from .net import Network
+    from .ui.domaincheck_view import render_text, report_to_json
+
+    network = Network(command.net)
+    network.tls_context()  # a broken --ca-file is a usage error, before any lookup
+    report = check_domain(command.domain, network=network, options=command.discovery)
+    if command.json:
+        _print(env, json.dumps(report_to_json(report, tr), ensure_ascii=False))
+    else:
+        _print(env, render_text(report, tr, Style(env.colour)))
+    return ExitStatus.OK if report.works else ExitStatus.NOT_FOUND
+
+
 def _print(env: Environment, text: str, *, err: bool = False) -> None:
     stream = env.stderr if err else env.stdout
     stream.write(text + "\n")
@@ -873,6 +934,8 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
             return run_export(_export_command(args, env, tr), env, tr)
         if args.command == "providers":
             return run_providers(_providers_command(args, tr), env, tr)
+        if args.command == "check-domain":
+            return run_check_domain(_check_domain_command(args, tr), env, tr)
         if args.command in ("wizard", "explain"):
             from . import cli_guided
             if args.command == "explain":

@@ -3,9 +3,6 @@ holds the scriptable one-step commands and the exit boundary)."""
 
 from __future__ import annotations
 
-import argparse
-import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import UsageError
@@ -13,9 +10,9 @@ from .i18n import Translator, msg
 from .ui.terminal import Environment, Style, sanitize
 
 
-def add_parsers(commands, *, common, network, finding, tr: Translator) -> None:
+def add_parsers(commands, *, common, network, finding, servers, tr: Translator) -> None:
     wizard = commands.add_parser(
-        "wizard", parents=[common, network, finding],
+        "wizard", parents=[common, network, finding, servers],
         help=tr("set up an account step by step (the default on a terminal)"),
         description=tr("A few friendly questions from your e-mail address to a working "
                        "account on every device. Every answer also has a flag, so the "
@@ -40,10 +37,6 @@ def add_parsers(commands, *, common, network, finding, tr: Translator) -> None:
     wizard.add_argument("--out", metavar=tr("FOLDER"),
                         help=tr("where to write the files (default: ./setupwizard-ADDRESS/)"))
     wizard.add_argument("--name", help=tr("your name as recipients should see it"))
-    for protocol in ("imap", "pop3", "smtp"):
-        wizard.add_argument(f"--{protocol}", metavar="HOST[:PORT][/tls|/starttls|/plain]",
-                            help=tr("use this {protocol} server instead of discovering one"
-                                    ).replace("{protocol}", protocol.upper()))
     wizard.add_argument("--yes", action="store_true",
                         help=tr("answer every confirmation with yes (settings from "
                                 "unconfirmed sources included)"))
@@ -115,7 +108,7 @@ def _generic(text: str) -> str:
 
 def run_wizard(args, env: Environment, tr: Translator, *, net_options, discovery_options,
                lang_given: bool) -> int:
-    from .diagnostics import parse_server_spec
+    from .cli import servers_from_args
     from .net import Network
     from .providers import ProviderDatabase
     from .ui.prompter import Cancelled, MissingAnswer, Prompter
@@ -130,8 +123,7 @@ def run_wizard(args, env: Environment, tr: Translator, *, net_options, discovery
             raise UsageError(msg("unknown device {names}; choose from {choices}",
                                  names=", ".join(unknown) or "''",
                                  choices=", ".join(DEVICES)))
-    servers = tuple(parse_server_spec(getattr(args, p), p) for p in ("imap", "pop3", "smtp")
-                    if getattr(args, p))
+    servers = servers_from_args(args)
     password = None
     if args.password_stdin:
         password = env.stdin.readline().rstrip("\r\n")

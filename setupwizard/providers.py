@@ -423,58 +423,71 @@ def compare_with_ispdb(database: ProviderDatabase, ispdb_url: str, *, network: A
     order of the database.
 
     The first domain is asked alone: when the ISPDB cannot be reached at all
-    (no such host, connection refused, TLS failure) the NetworkError is
-    raised instead of being repeated for hundreds of domains. Later network
-    errors become "error" comparisons. ``network`` is a
-    :class:`setupwizard.net.Network`.
+    (no such host, connection refused or timed out, TLS failure) a
+    NetworkError saying so is raised instead of the same failure being
+    repeated for hundreds of domains. Later network errors become "error"
+    comparisons. ``network`` is a :class:`setupwizard.net.Network`.
     """
     from concurrent.futures import ThreadPoolExecutor
+
+    from .errors import NetworkError
+    from .i18n import msg
 
     wanted = None if domains is None else {_normal_domain(d) for d in domains}
     jobs = [(domain, provider) for provider in database for domain in provider.domains
             if wanted is None or domain in wanted]
     if not jobs:
         return []
-    first = _compare_domain(*jobs[0], database, ispdb_url, network, timeout, strict=True)
+    try:
+        first = _compare_domain(*jobs[0], ispdb_url, network, timeout, strict=True)
+    except NetworkError as exc:
+        raise NetworkError(msg("cannot ask the ISPDB at {url}: {reason}", url=ispdb_url,
+                               reason=exc.message), host=exc.host) from None
     executor = ThreadPoolExecutor(max_workers=max(1, workers),
                                   thread_name_prefix="providers-compare")
     try:
-        futures = [executor.submit(_compare_domain, domain, provider, database, ispdb_url,
-                                   network, timeout) for domain, provider in jobs[1:]]
+        futures = [executor.submit(_compare_domain, domain, provider, ispdb_url, network,
+                                   timeout) for domain, provider in jobs[1:]]
         return [first, *(future.result() for future in futures)]
     finally:
         # on Ctrl-C: start nothing more; running requests end with their timeout
         executor.shutdown(wait=False, cancel_futures=True)
 
 
-def _compare_domain(domain: str, provider: Provider, database: ProviderDatabase,
-                    ispdb_url: str, network: Any, timeout: float, *,
-                    strict: bool = False) -> DomainComparison:
-    """Compare one domain; see compare_with_ispdb. With ``strict``, a network
-    failure other than a timeout or an HTTP status is raised."""
-    from .discovery.base import Context, DiscoveryOptions
-    from .discovery.ispdb import fetch_ispdb
-    from .errors import HTTPError, NetTimeout, NetworkError, SetupWizardError
+def _compare_domain(domain: str, provider: Provider, ispdb_url: str, network: Any,
+                    timeout: float, *, strict: bool = False) -> DomainComparison:
+    """Compare one domain; see compare_with_ispdb. Only an HTTP 404 or 410
+    means "only ours". With ``strict``, a network failure that is not about
+    this one answer (anything but an HTTPError) is raised."""
+    from . import clientconfig
+    from .discovery.ispdb import ispdb_url as url_for
+    from .errors import ConfigDocumentError, HTTPError, NetworkError
+    from .i18n import msg
     from .net import Deadline
 
-    address = EmailAddress(local=_COMPARE_LOCAL, domain=domain, ascii_domain=domain)
-    options = DiscoveryOptions(ispdb_url=ispdb_url, timeout=timeout, deadline=timeout * 2)
-    context = Context(address=address, network=network, options=options,
-                      deadline=Deadline(timeout * 2), providers=database)
+    url = url_for(ispdb_url, domain)
     try:
-        outcome = fetch_ispdb(context, domain, source="ispdb")
+        response = network.http("GET", url, timeout=timeout, deadline=Deadline(timeout * 3))
     except NetworkError as exc:
-        if strict and not isinstance(exc, (NetTimeout, HTTPError)):
+        if strict and not isinstance(exc, HTTPError):
             raise
         return DomainComparison(domain, provider.id, "error", detail=exc.message)
-    except SetupWizardError as exc:
+    if response.status in (404, 410):
+        return DomainComparison(domain, provider.id, "only-ours",
+                                detail=msg("the ISPDB answered HTTP {status}",
+                                           status=response.status))
+    if response.status != 200:
+        return DomainComparison(domain, provider.id, "error",
+                                detail=msg("the ISPDB answered HTTP {status}",
+                                           status=response.status))
+    address = EmailAddress(local=_COMPARE_LOCAL, domain=domain, ascii_domain=domain)
+    try:
+        document = clientconfig.parse(response.body, address=address, source="ispdb",
+                                      origin=response.url)
+    except ConfigDocumentError as exc:
         return DomainComparison(domain, provider.id, "error", detail=exc.message)
-    if outcome.status == "not-found":
-        return DomainComparison(domain, provider.id, "only-ours", detail=outcome.detail)
-    if outcome.config is None:
-        return DomainComparison(domain, provider.id, "error", detail=outcome.detail)
-    ours = provider.config_for(address)
-    differences = _differences(ours, outcome.config, address)
+    differences = _differences(provider.config_for(address), document.to_account_config(),
+                               address)
     return DomainComparison(domain, provider.id, "differs" if differences else "same",
                             differences=differences)
 
@@ -490,7 +503,8 @@ def _differences(ours: AccountConfig, theirs: AccountConfig,
         if not mine and not other:
             continue
         if not mine or not other:
-            shown = [f"{s['host']}:{s['port']} {s['security']}" for s in (mine or other)][0]
+            present = (mine or other)[0]
+            shown = f"{present['host']}:{present['port']} {present['security']}"
             found.append(Difference(protocol, "server", shown if mine else None,
                                     None if mine else shown))
             continue

@@ -283,7 +283,7 @@ class Wizard:
             report = diagnose(address, servers, network=self.network, password=password,
                               options=ProbeOptions(timeout=timeout,
                                                    deadline=max(timeout * 3, timeout + 5)))
-            problems = self.summarise(report)
+            self.summarise(report)
             if report.verdict != "problem":
                 self.say(self.style(self.tr("Sign-in works for receiving and sending."),
                                     "green", "bold"))
@@ -309,7 +309,6 @@ class Wizard:
                 return incoming, outgoing
             else:
                 raise WizardStopped(self.tr("Stopped. Nothing was written."), status=1)
-            del problems
 
     def summarise(self, report) -> list:
         from .ui.diagnose_view import check_texts

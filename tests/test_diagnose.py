@@ -126,7 +126,6 @@ def test_certificate_problems_stop_before_the_password(lab, run, variant, findin
     assert check["details"].get("subject") and check["details"].get("not_after")
     if variant == "wrongname":
         assert "invalid-name.test" in check["details"]["names"]
-    transcript = json.dumps(data["transcript"])
     assert not any(l["direction"] == "C" and ("LOGIN" in l["line"] or "AUTH PLAIN" in
                                               l["line"] or "AUTHENTICATE" in l["line"])
                    for l in data["transcript"])

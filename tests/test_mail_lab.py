@@ -195,7 +195,10 @@ def test_mail_server_objects(lab):
     assert server.ports == {"imaps": 993, "imap": 143, "pop3s": 995, "pop3": 110,
                             "submissions": 465, "submission": 587}
     assert server.users == {ALICE: CANARY_PASSWORD}
-    assert os.path.exists(server.log_path) and "starting up" in server.log()
+    end = time.monotonic() + 3  # Dovecot's log process writes its first line a moment later
+    while "starting up" not in server.log() and time.monotonic() < end:
+        time.sleep(0.02)
+    assert "starting up" in server.log()
     assert lab.mail("nostarttls").ports == {"imap": 143, "pop3": 110, "submission": 587}
     assert lab.mail("plaintext").ports == {"imap": 143, "pop3": 110, "submission": 587}
     assert lab.hostile("inject").ports == {"imap": 143, "pop3": 110, "submission": 587}

@@ -3,7 +3,6 @@ same flow scripted without a terminal."""
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys

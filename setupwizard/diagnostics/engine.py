@@ -12,7 +12,6 @@ connection; pre-TLS capabilities are replaced by the ones read after TLS.
 
 from __future__ import annotations
 
-import dataclasses
 import ssl
 import threading
 import time

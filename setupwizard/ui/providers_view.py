@@ -61,7 +61,7 @@ def provider_json(provider: Provider, lang: str) -> dict:
         "hints": [h.to_json(lang) for h in provider.hints],
         "sources": [{"url": c.url, "what": c.what, "checked": c.checked or None}
                     for c in provider.sources],
-        "file": f"{provider.id}.toml",
+        "file": provider.path,
     }
 
 
@@ -138,7 +138,7 @@ def render_provider(provider: Provider, tr: Translator, style: Style) -> str:
         rows.append((tr("Subdomains"), tr("every subdomain of these domains as well")))
     rows.append((tr("MX patterns"), ", ".join(sanitize(p) for p in provider.mx_patterns)
                  or "-"))
-    rows.append((tr("File"), f"providers/{sanitize(provider.id)}.toml"))
+    rows.append((tr("File"), sanitize(provider.path or f"{provider.id}.toml")))
     width = max(len(label) for label, _ in rows) + 1
     out.extend(f"  {label + ':':<{width}} {value}" for label, value in rows)
 
