@@ -3,8 +3,6 @@ holds the scriptable one-step commands and the exit boundary)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from .errors import UsageError
 from .i18n import Translator, msg
 from .ui.terminal import Environment, Style, sanitize
@@ -108,6 +106,8 @@ def _generic(text: str) -> str:
 
 def run_wizard(args, env: Environment, tr: Translator, *, net_options, discovery_options,
                lang_given: bool) -> int:
+    from pathlib import Path
+
     from .cli import servers_from_args
     from .net import Network
     from .providers import ProviderDatabase

@@ -27,8 +27,7 @@ contains a password.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing slows --help
 if TYPE_CHECKING:
     from .i18n import Message
 

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import gettext as _gettext
 import os
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Mapping
+
+# Kept free of dataclasses, typing and pathlib: this module is on the path
+# of `setupwizard --help`, which must start fast (README, "Speed").
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Mapping
 
 LANGUAGES = ("en", "de")
 DOMAIN = "setupwizard"
-LOCALE_DIR = Path(__file__).parent / "locale"
+LOCALE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "locale")
 
 
 def detect_language(environ: Mapping[str, str] | None = None) -> str:
@@ -56,7 +59,7 @@ class Translator:
             self._catalogue = _gettext.NullTranslations()
         else:
             self._catalogue = _gettext.translation(
-                DOMAIN, localedir=str(LOCALE_DIR), languages=[self.lang], fallback=True)
+                DOMAIN, localedir=LOCALE_DIR, languages=[self.lang], fallback=True)
 
     def gettext(self, text: str) -> str:
         return self._catalogue.gettext(text)
@@ -77,16 +80,34 @@ class _Defaulting(dict):
         return "{" + key + "}"
 
 
-@dataclass(frozen=True)
 class Message:
     """A text to show later, in whatever language the UI uses.
 
     ``template`` is the English source text with ``{name}`` fields;
     ``params`` fill them (values are shown as they are, untranslated).
+    Immutable and hashable (a hand-written value class rather than a
+    dataclass, to keep the import cheap).
     """
 
-    template: str
-    params: tuple[tuple[str, object], ...] = ()
+    __slots__ = ("template", "params")
+
+    def __init__(self, template: str, params: tuple = ()) -> None:
+        object.__setattr__(self, "template", template)
+        object.__setattr__(self, "params", tuple(params))
+
+    def __setattr__(self, name, value):
+        raise AttributeError("Message is immutable")
+
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, Message):
+            return NotImplemented
+        return (self.template, self.params) == (other.template, other.params)
+
+    def __hash__(self) -> int:
+        return hash((self.template, self.params))
+
+    def __repr__(self) -> str:
+        return f"Message(template={self.template!r}, params={self.params!r})"
 
     def render(self, translator: Translator | None = None) -> str:
         template = translator.gettext(self.template) if translator else self.template

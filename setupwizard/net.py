@@ -33,6 +33,8 @@ from .errors import (ConnectError, DNSError, HTTPError, NetTimeout, NetworkError
 DEFAULT_TIMEOUT = 10.0
 MAX_HTTP_BODY = 1_000_000  # bytes; config documents are a few kB
 MAX_REDIRECTS = 5
+DNS_CACHE_SECONDS = 10.0   # how long an answer (or failure) is reused, at least
+DNS_CACHE_MAX = 300.0      # and at most, whatever the TTL says
 USER_AGENT = "setupwizard/0.1 (+mail account setup helper)"
 
 
@@ -111,6 +113,7 @@ class DNSAnswer:
     records: tuple = ()
     #: the resolver set the AD flag: the answer was DNSSEC-validated
     authenticated: bool = False
+    ttl: int = 0
 
 
 @dataclass(frozen=True)
@@ -151,6 +154,8 @@ class Network:
         self._resolver = None
         self._tls_context: ssl.SSLContext | None = None
         self._http_session = None
+        #: (name, rdtype) -> (expiry, DNSAnswer | DNSError) or an Event while asked
+        self._dns_cache: dict = {}
 
     # -- DNS -------------------------------------------------------------
     def _get_resolver(self):
@@ -189,7 +194,60 @@ class Network:
         Returns a DNSAnswer (empty ``records`` when the name exists but has no
         such records). Raises DNSError with ``kind`` nxdomain, servfail,
         refused, timeout, no-nameservers or error.
+
+        Answers and failures are kept for a short while (DNS_CACHE_SECONDS,
+        at least the record's TTL up to DNS_CACHE_MAX) and a question already
+        on its way is not sent twice: the sources of one lookup, and the
+        addresses of one batch, ask many of the same names, and a dead DNS
+        server should cost one timeout, not one per question.
         """
+        key = (name.lower().rstrip("."), rdtype)
+        while True:
+            with self._lock:
+                entry = self._dns_cache.get(key)
+                now = time.monotonic()
+                if isinstance(entry, tuple) and entry[0] > now:
+                    value = entry[1]
+                    if isinstance(value, DNSError):
+                        raise DNSError(value.message, kind=value.kind, name=name)
+                    return value
+                if isinstance(entry, threading.Event):
+                    waiter = entry
+                else:
+                    waiter = None
+                    pending = threading.Event()
+                    self._dns_cache[key] = pending
+            if waiter is None:
+                break
+            wait = timeout or self.options.timeout
+            if deadline is not None:
+                wait = min(wait, deadline.remaining())
+            if not waiter.wait(wait):
+                raise DNSError(msg("DNS lookup of {name} timed out", name=name),
+                               kind="timeout", name=name)
+        try:
+            value = self._query(name, rdtype, timeout=timeout, deadline=deadline)
+        except DNSError as exc:
+            self._remember(key, exc, DNS_CACHE_SECONDS)
+            raise
+        except BaseException:
+            with self._lock:
+                self._dns_cache.pop(key, None)
+            pending.set()
+            raise
+        self._remember(key, value, value.ttl)
+        return value
+
+    def _remember(self, key, value, ttl: float) -> None:
+        lifetime = min(max(ttl, DNS_CACHE_SECONDS), DNS_CACHE_MAX)
+        with self._lock:
+            pending = self._dns_cache.get(key)
+            self._dns_cache[key] = (time.monotonic() + lifetime, value)
+        if isinstance(pending, threading.Event):
+            pending.set()
+
+    def _query(self, name: str, rdtype: str, *, timeout: float | None,
+               deadline: Deadline | None) -> DNSAnswer:
         import dns.exception
         import dns.flags
         import dns.rcode
@@ -221,7 +279,8 @@ class Network:
                            name=name) from None
         records = tuple(answer.rrset) if answer.rrset is not None else ()
         ad = bool(answer.response.flags & dns.flags.AD)
-        return DNSAnswer(name=name, rdtype=rdtype, records=records, authenticated=ad)
+        ttl = answer.rrset.ttl if answer.rrset is not None else 0
+        return DNSAnswer(name=name, rdtype=rdtype, records=records, authenticated=ad, ttl=ttl)
 
     def resolve_host(self, host: str, *, timeout: float | None = None,
                      deadline: Deadline | None = None) -> list[str]:

@@ -159,3 +159,44 @@ def test_disagreeing_sources_give_a_warning_naming_both():
     texts = [str(w) for w in result.warnings]
     assert any("providers" in t and "ispdb" in t and "imap.two.test" in t for t in texts)
     assert dict(result.others)["ispdb"].incoming[0].host == "imap.two.test"
+
+
+def test_rebase_moves_usernames_to_the_other_address():
+    from setupwizard.discovery import rebase
+    from setupwizard.models import DiscoveryResult, EmailAddress
+    config = AccountConfig(
+        incoming=(Server("imap", "imap.x.test", 993, "tls", "alice@x.test"),
+                  Server("pop3", "pop.x.test", 995, "tls", "alice")),
+        outgoing=(Server("smtp", "smtp.x.test", 465, "tls", None),), source="ispdb")
+    result = DiscoveryResult(address="alice@x.test", domain="x.test", config=config)
+    moved = rebase(result, EmailAddress.parse("bob@x.test"))
+    assert [s.username for s in moved.incoming] == ["bob@x.test", "bob"]
+    assert moved.address == "bob@x.test" and moved.outgoing[0].username is None
+    personal = DiscoveryResult(address="alice@x.test", domain="x.test", config=AccountConfig(
+        incoming=(Server("imap", "imap.x.test", 993, "tls", "u12345"),), outgoing=(),
+        source="autodiscover"))
+    assert rebase(personal, EmailAddress.parse("bob@x.test")) is None
+    assert rebase(result, EmailAddress.parse("bob@y.test")) is None
+
+
+def test_many_addresses_of_one_domain_share_one_lookup():
+    from setupwizard.discovery import discover_many
+    calls = []
+
+    class Counting(Scripted):
+        def run(self, ctx):
+            import dataclasses
+            calls.append(ctx.address.text)
+            out = super().run(ctx)
+            user = ctx.address.text
+            return Outcome.found(dataclasses.replace(
+                out.config, incoming=tuple(s.with_(username=user) for s in out.config.incoming),
+                outgoing=tuple(s.with_(username=user) for s in out.config.outgoing)))
+    source = Counting("ispdb", delay=0.05)
+    texts = [f"user{i}@example.test" for i in range(20)] + ["bad", "z@other.test"]
+    out = list(discover_many(texts, sources=[source], providers=NoProviders(),
+                             options=DiscoveryOptions(timeout=2, deadline=5)))
+    assert [t for t, _ in out] == texts
+    assert len(calls) == 2  # one per domain
+    assert isinstance(out[20][1], InvalidAddress)
+    assert out[5][1].address == "user5@example.test"

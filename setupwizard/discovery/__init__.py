@@ -211,23 +211,84 @@ def _disagreements(win_name: str, win: AccountConfig, name: str,
                       other=name, other_host=first.host)
 
 
-def discover_many(addresses: Iterable[str], *, concurrency: int = 16, **kwargs
+def rebase(result: DiscoveryResult, address: EmailAddress) -> DiscoveryResult | None:
+    """``result`` (found for another address at the same domain) for
+    ``address``: usernames that were the other address or its local part
+    become this address's. None when a username is anything else (then the
+    answer may be personal, and only a lookup of its own will do)."""
+    import dataclasses
+    old = EmailAddress.parse(result.address)
+    if old.ascii_domain != address.ascii_domain:
+        return None
+
+    def server(s):
+        if s.username in (None, ""):
+            return s
+        if s.username.lower() in (old.text.lower(), old.ascii.lower()):
+            return s.with_(username=address.ascii if s.username == old.ascii
+                           else address.text)
+        if s.username == old.local:
+            return s.with_(username=address.local)
+        raise LookupError
+
+    def config(c: AccountConfig | None) -> AccountConfig | None:
+        if c is None:
+            return None
+        return dataclasses.replace(c, incoming=tuple(map(server, c.incoming)),
+                                   outgoing=tuple(map(server, c.outgoing)))
+    try:
+        return dataclasses.replace(
+            result, address=address.text, config=config(result.config),
+            others=tuple((name, config(c)) for name, c in result.others))
+    except LookupError:
+        return None
+
+
+def discover_many(addresses: Iterable[str], *, concurrency: int = 16,
+                  share_domains: bool = True, **kwargs
                   ) -> Iterable[tuple[str, DiscoveryResult | InvalidAddress]]:
     """Discover for many addresses, ``concurrency`` at a time, yielding
     (text, result) in input order; a malformed address yields its
     InvalidAddress instead of a result. Addresses are read lazily, so a
-    long standard input streams."""
-    from concurrent.futures import ThreadPoolExecutor
+    long standard input streams.
+
+    With ``share_domains`` addresses at one domain share one lookup (see
+    rebase): support staff check hundreds of addresses of a few domains, and
+    asking every source again for each would only repeat the same answers.
+    """
+    from concurrent.futures import Future, ThreadPoolExecutor
 
     if kwargs.get("providers") is None:
         from ..providers import ProviderDatabase
         kwargs["providers"] = ProviderDatabase.load()
+    lookups: dict[str, Future] = {}
+    lock = threading.Lock()
 
     def one(text: str):
         try:
-            return text, discover(text, **kwargs)
+            address = EmailAddress.parse(text)
         except InvalidAddress as exc:
             return text, exc
+        if not share_domains:
+            return text, discover(address, **kwargs)
+        with lock:
+            shared = lookups.get(address.ascii_domain)
+            mine = shared is None
+            if mine:
+                shared = lookups[address.ascii_domain] = Future()
+        if mine:
+            try:
+                result = discover(address, **kwargs)
+            except BaseException as exc:
+                shared.set_exception(exc)
+                raise
+            shared.set_result(result)
+            return text, result
+        # the first address of this domain was submitted earlier, so it is
+        # already running in another worker: waiting cannot deadlock
+        base = shared.result()
+        return text, (rebase(base, address) if base.found else None) or \
+            discover(address, **kwargs)
 
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
         window: list = []

@@ -6,8 +6,10 @@ from __future__ import annotations
 import os
 import re
 import sys
-from dataclasses import dataclass, field
-from typing import IO, Mapping
+
+TYPE_CHECKING = False  # see i18n.py: this module is on the --help path
+if TYPE_CHECKING:
+    from typing import IO, Mapping
 
 # CSI/OSC/other escape sequences, then any remaining C0/C1 control character
 _ESCAPES = re.compile(r"\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-_]?")
@@ -24,14 +26,19 @@ def sanitize(text: object, *, keep_newlines: bool = False) -> str:
     return text
 
 
-@dataclass
+_DEFAULT = object()
+
+
 class Environment:
     """Standard streams and terminal facts, injectable for tests (httpie's idea)."""
 
-    stdin: IO[str] = field(default_factory=lambda: sys.stdin)
-    stdout: IO[str] = field(default_factory=lambda: sys.stdout)
-    stderr: IO[str] = field(default_factory=lambda: sys.stderr)
-    environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
+    def __init__(self, stdin: "IO[str]" = _DEFAULT, stdout: "IO[str]" = _DEFAULT,
+                 stderr: "IO[str]" = _DEFAULT, environ: "Mapping[str, str]" = _DEFAULT
+                 ) -> None:
+        self.stdin = sys.stdin if stdin is _DEFAULT else stdin
+        self.stdout = sys.stdout if stdout is _DEFAULT else stdout
+        self.stderr = sys.stderr if stderr is _DEFAULT else stderr
+        self.environ = os.environ if environ is _DEFAULT else environ
 
     @property
     def stdout_isatty(self) -> bool:
