@@ -83,12 +83,12 @@ def run_explain(args, env: Environment, tr: Translator) -> int:
             heading(tr("What the diagnostics findings mean"))
         for finding in chosen:
             out.append("")
-            heading(f"{finding.id}: {_generic(tr(finding.title))}", 2)
-            out.append(_generic(tr(finding.explanation)))
+            heading(f"{finding.id}: {_generic(tr(finding.title), tr)}", 2)
+            out.append(_generic(tr(finding.explanation), tr))
             if finding.fix:
                 out.append(("**" + tr("What to do") + ":** ") if md else
                            style(tr("What to do") + ": ", "bold"))
-                out[-1] += _generic(tr(finding.fix))
+                out[-1] += _generic(tr(finding.fix), tr)
     else:
         raise UsageError(msg("unknown topic {topic}; run \"setupwizard explain\" for the list",
                              topic=sanitize(topic)))
@@ -96,10 +96,28 @@ def run_explain(args, env: Environment, tr: Translator) -> int:
     return 0
 
 
-def _generic(text: str) -> str:
-    """A finding's text without a particular server: {fields} become '…'."""
+#: what a finding's {field} stands for, when no particular server is meant
+FIELD_LABELS = {
+    "host": msg("server name"), "address": msg("server address"), "port": msg("port"),
+    "addresses": msg("addresses"), "text": msg("the server's message"),
+    "reason": msg("the reason"), "username": msg("username"), "protocol": msg("protocol"),
+    "version": msg("TLS version"), "cipher": msg("cipher"), "not_after": msg("date"),
+    "not_before": msg("date"), "days": msg("number"), "messages": msg("number"),
+    "folders": msg("number"), "size": msg("number"), "ms": msg("number"),
+    "names": msg("names"), "issuer": msg("issuer"), "mechanisms": msg("methods"),
+    "capabilities": msg("capabilities"), "kind": msg("error"), "tested": msg("address"),
+}
+
+
+def _generic(text: str, tr: Translator) -> str:
+    """A finding's text without a particular server: each {field} becomes a
+    bracketed word saying what would stand there."""
     import re
-    return re.sub(r"\{[a-z_]+\}", "…", text)
+
+    def label(match) -> str:
+        name = FIELD_LABELS.get(match.group(1))
+        return f"[{name.render(tr)}]" if name else "[…]"
+    return re.sub(r"\{([a-z_]+)\}", label, text)
 
 
 # -- wizard ----------------------------------------------------------------------
