@@ -1,0 +1,673 @@
+"""What a domain publishes for mail programs, whether it works, and what to
+fix or add.
+
+``check_domain()`` asks every discovery source about a placeholder address
+at the domain (``postmaster@DOMAIN``) and lets each one run to completion
+- no race: a lower-ranked source that is broken matters here as much as
+the winner. It then compares what the sources name, probes every distinct
+server they name (all at once, without logging in: DNS, connect, TLS and
+the certificate) and turns the whole picture into Advice: what is broken,
+what deserves a look, and what to add, with the exact records or file to
+publish (built with the domain kit of ``export.domainkit``).
+
+The provider database is asked too, for context: what it says is shown
+and compared, but it is not something the domain publishes, so its
+servers are not probed and its silence is nobody's fault.
+
+Severities: ``problem`` (exit 1: something published is broken, or
+nothing at all is published), ``warning`` (works, but deserves a look),
+``suggestion`` (something missing that would help), ``info``. Which source
+failures are problems: those at names that exist only for mail
+(``autoconfig.DOMAIN``, the SRV records). Failures of the website's
+well-known address, of Autodiscover (which also asks the website), of the
+plain-http fallback and of third parties (ISPDB, the MX lookup) are
+warnings: mail programs skip them and go on.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+from .errors import DNSError, NetTimeout, SetupWizardError, UsageError
+from .i18n import N_, Message, msg
+from .models import AccountConfig, EmailAddress, Server, to_ascii_domain
+
+__all__ = ["check_domain", "parse_domain", "DomainReport", "SourceCheck", "ServerCheck",
+           "Agreement", "Choice", "Advice", "AdviceText", "ADVICE", "SEVERITIES",
+           "CONTEXT_SOURCES", "MAX_SERVERS", "SECURITY_WORDS"]
+
+#: sources that only give context: not published by the domain
+CONTEXT_SOURCES = ("providers",)
+#: the most servers probed in one check (SRV alone may name 120)
+MAX_SERVERS = 24
+#: most severe first
+SEVERITIES = ("problem", "warning", "suggestion", "info")
+_PROTOCOLS = ("imap", "pop3", "smtp")
+#: short names of the kinds of encryption, for lists
+SECURITY_WORDS = {"tls": msg("SSL/TLS"), "starttls": msg("STARTTLS"),
+                   "plain": msg("unencrypted")}
+
+
+# -- the advice catalogue -------------------------------------------------------
+
+@dataclass(frozen=True)
+class AdviceText:
+    """What one piece of advice says. ``fix`` None on ``server.warning``
+    means: the fix of the diagnostics finding behind it."""
+
+    id: str
+    severity: str
+    title: str
+    explanation: str
+    fix: str | None = None
+
+
+_BROKEN_TITLE = N_("{source} does not work")
+_BROKEN_EXPLANATION = N_("Mail programs that look there get an error instead of "
+                         "settings: {detail}.")
+
+_ALL = [
+    # -- sources that answer with an error -----------------------------------
+    AdviceText("autoconfig.broken", "problem", _BROKEN_TITLE, _BROKEN_EXPLANATION,
+               N_("Make https://autoconfig.{domain}/mail/config-v1.1.xml answer with the "
+                  "configuration file (status 200, XML, a valid certificate for "
+                  "autoconfig.{domain}), or remove the name autoconfig.{domain} if you do "
+                  "not publish one.")),
+    AdviceText("srv.broken", "problem", _BROKEN_TITLE, _BROKEN_EXPLANATION,
+               N_("Check the SRV records of {domain} at your DNS provider: every lookup "
+                  "must get an answer, records or \"no such record\".")),
+    AdviceText("well-known.broken", "warning", _BROKEN_TITLE, _BROKEN_EXPLANATION,
+               N_("Make https://{domain}/.well-known/autoconfig/mail/config-v1.1.xml answer "
+                  "with the configuration file, or with \"404 Not Found\" if you do not "
+                  "publish it there.")),
+    AdviceText("autoconfig-http.broken", "warning", _BROKEN_TITLE, _BROKEN_EXPLANATION,
+               N_("Let the http addresses answer with the same file as the https ones, or "
+                  "with \"404 Not Found\".")),
+    AdviceText("autodiscover.broken", "warning", _BROKEN_TITLE, _BROKEN_EXPLANATION,
+               N_("Make https://autodiscover.{domain}/autodiscover/autodiscover.xml answer "
+                  "Outlook's POST request with the settings, and let "
+                  "https://{domain}/autodiscover/autodiscover.xml answer \"404 Not Found\" "
+                  "if it has nothing to say.")),
+    AdviceText("ispdb.broken", "warning", _BROKEN_TITLE, _BROKEN_EXPLANATION,
+               N_("The Thunderbird settings database is run by others, not by you: try "
+                  "again later. If its entry for {domain} is wrong, ask for a correction "
+                  "there.")),
+    AdviceText("mx.broken", "warning", _BROKEN_TITLE, _BROKEN_EXPLANATION,
+               N_("Check the MX records of {domain}. This lookup also asks about your mail "
+                  "host's domain, which you may not control.")),
+    # -- sources that answer, but cannot be trusted ------------------------------
+    AdviceText("source.untrusted", "warning", N_("{source} cannot be confirmed"),
+               N_("Settings are there, but mail programs cannot be sure they really come "
+                  "from {domain}: {detail}. They ask people to confirm them, or ignore "
+                  "them."),
+               N_("Serve the settings under {domain} itself, over HTTPS, without a "
+                  "redirect to another domain.")),
+    AdviceText("autoconfig.http-only", "warning",
+               N_("The configuration file is only available unencrypted"),
+               N_("Mail programs find your settings only over plain http, where anyone on "
+                  "the way can change them. Many programs ask people to confirm such "
+                  "settings, some ignore them."),
+               N_("Serve the same file over HTTPS, with a valid certificate, at "
+                  "https://autoconfig.{domain}/mail/config-v1.1.xml.")),
+    AdviceText("sources.disagree", "warning",
+               N_("The sources name different {protocol} servers"),
+               N_("Which server a mail program uses depends on where it looks: {choices}."),
+               N_("Decide which server is right and change the other sources to name the "
+                  "same host, port and encryption.")),
+    AdviceText("srv.outside-domain", "warning", N_("SRV records point outside {domain}"),
+               N_("They name servers that are not part of {domain}: {targets}. That is "
+                  "allowed, but mail programs cannot tell whether these servers really "
+                  "belong to you, so they ask people to confirm them."),
+               N_("If these are your mail servers, nothing is broken. To spare people the "
+                  "question, point the records at names under {domain} that the servers' "
+                  "certificates cover.")),
+    # -- the servers named ---------------------------------------------------------
+    AdviceText("server.failed", "problem",
+               N_("The {protocol} server {host} (port {port}) does not work"),
+               N_("The test found: {check_title}. {check_explanation} This server is named "
+                  "by: {sources}."),
+               N_("Repair the server, or change {sources} to name a server that works.")),
+    AdviceText("server.warning", "warning",
+               N_("The {protocol} server {host} (port {port}) works, with a warning"),
+               N_("The test found: {check_title}. {check_explanation}")),
+    AdviceText("server.untested", "info", N_("Not every server was tested"),
+               N_("The sources name {count} servers; the first {tested} were tested.")),
+    # -- what is missing -------------------------------------------------------------
+    AdviceText("nothing.published", "problem",
+               N_("Mail programs find no settings for {domain}"),
+               N_("None of the places mail programs look at answers with settings, so "
+                  "everyone has to type server names, ports and encryption by hand."),
+               N_("Publish at least an autoconfig file and SRV records; the suggestions "
+                  "below say how.")),
+    AdviceText("autoconfig.missing", "suggestion", N_("Publish an autoconfig file"),
+               N_("Thunderbird and many other mail programs look for a configuration file "
+                  "for {domain}. Without one they guess, or people type the settings "
+                  "themselves."),
+               N_("Publish config-v1.1.xml at https://autoconfig.{domain}/mail/config-v1.1.xml "
+                  "and at https://{domain}/.well-known/autoconfig/mail/config-v1.1.xml, over "
+                  "HTTPS. {command} writes it, with the DNS records and instructions.")),
+    AdviceText("srv.missing", "suggestion", N_("Add SRV records"),
+               N_("SRV records in DNS (RFC 6186) tell mail programs which servers to use. "
+                  "{domain} has none for mail."),
+               N_("Add the SRV records for your mail servers at your DNS provider; "
+                  "{command} writes them too.")),
+    AdviceText("autodiscover.missing", "suggestion", N_("Answer Autodiscover for Outlook"),
+               N_("Outlook asks Autodiscover for the settings. {domain} does not answer, so "
+                  "Outlook users type the settings themselves."),
+               N_("Answer Outlook's POST request at "
+                  "https://autodiscover.{domain}/autodiscover/autodiscover.xml with a small "
+                  "script and add the DNS records for it; {command} writes the answer "
+                  "template and the records.")),
+    # -- context -----------------------------------------------------------------------
+    AdviceText("providers.differs", "info",
+               N_("setupwizard's provider database names other servers"),
+               N_("The database lists {theirs}; {domain} publishes {ours}."),
+               N_("If what {domain} publishes is right, the database entry is out of date: "
+                  "tell the setupwizard maintainers.")),
+]
+
+ADVICE: dict[str, AdviceText] = {a.id: a for a in _ALL}
+
+
+# -- values ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SourceCheck:
+    """What one discovery source said about the domain."""
+
+    name: str
+    #: found | not-found | error | timeout
+    status: str
+    #: an i18n.Message or str
+    detail: object = ""
+    config: AccountConfig | None = None
+    warnings: tuple = ()
+    elapsed_ms: int = 0
+
+    @property
+    def published(self) -> bool:
+        """False for the sources that only give context (the provider database)."""
+        return self.name not in CONTEXT_SOURCES
+
+    @property
+    def servers(self) -> tuple[Server, ...]:
+        if self.config is None:
+            return ()
+        return (*self.config.incoming, *self.config.outgoing)
+
+    @property
+    def failed(self) -> bool:
+        return self.status in ("error", "timeout")
+
+
+@dataclass(frozen=True)
+class ServerCheck:
+    """One distinct server the published sources name, and how it answered."""
+
+    server: Server
+    #: source names, best-ranked first
+    named_by: tuple[str, ...]
+    #: pass | warn | fail | skip (not tested: more than MAX_SERVERS)
+    status: str
+    addresses: tuple[str, ...] = ()
+    checks: tuple = ()
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One answer to "which server for this protocol?" and who gives it."""
+
+    protocol: str
+    host: str
+    port: int
+    security: str
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """Whether the published sources name the same first server for each
+    protocol. ``status``: agree, disagree, single (one source named
+    servers), none (no source did)."""
+
+    status: str
+    sources: tuple[str, ...]
+    choices: tuple[Choice, ...]
+
+    @property
+    def conflicts(self) -> tuple[str, ...]:
+        """The protocols the sources disagree about."""
+        return tuple(p for p in _PROTOCOLS
+                     if len([c for c in self.choices if c.protocol == p]) > 1)
+
+
+@dataclass(frozen=True)
+class Advice:
+    """One thing to fix, look at or add. ``details`` fill the catalogue
+    texts (str, int, Message, or a tuple of them); ``records`` holds the
+    exact DNS records or file to publish; ``check`` is the diagnostics
+    check behind server advice."""
+
+    id: str
+    details: tuple[tuple[str, object], ...] = ()
+    records: str | None = None
+    source: str | None = None
+    server: str | None = None
+    check: object = None
+
+    @property
+    def severity(self) -> str:
+        return ADVICE[self.id].severity
+
+    @property
+    def text(self) -> AdviceText:
+        return ADVICE[self.id]
+
+
+@dataclass(frozen=True)
+class DomainReport:
+    """Everything check_domain() learned. ``verdict``: ok, warning,
+    problem (something published is broken) or nothing (nothing is
+    published, nothing broken)."""
+
+    domain: str
+    ascii_domain: str
+    sources: tuple[SourceCheck, ...]
+    servers: tuple[ServerCheck, ...]
+    agreement: Agreement
+    advice: tuple[Advice, ...]
+    verdict: str
+    elapsed_ms: int = 0
+
+    @property
+    def works(self) -> bool:
+        """True when nothing published is broken (exit status 0)."""
+        return self.verdict in ("ok", "warning")
+
+
+# -- the check ------------------------------------------------------------------
+
+def parse_domain(text: str) -> tuple[str, str]:
+    """``(domain, ascii_domain)`` for ``text`` (lower case, no final dot).
+
+    Raises UsageError when it is not a domain name (an address included)."""
+    name = (text or "").strip().rstrip(".").lower()
+    if "@" in name:
+        local, _, rest = name.rpartition("@")
+        if local and to_ascii_domain(rest):
+            raise UsageError(msg("{text} is an address; name only its domain: {domain}",
+                                 text=text, domain=rest))
+    ascii_domain = to_ascii_domain(name) if name else None
+    if ascii_domain is None or any(c.isspace() for c in name):
+        raise UsageError(msg("{domain} is not a domain name", domain=text))
+    return name, ascii_domain
+
+
+def check_domain(domain: str, *, network=None, options=None, probe_options=None,
+                 providers=None, sources: Sequence | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> DomainReport:
+    """Check what ``domain`` publishes for mail programs.
+
+    ``options`` are DiscoveryOptions (timeout, deadline, ISPDB URL),
+    ``probe_options`` ProbeOptions (login is always off). Returns a
+    DomainReport; raises UsageError for a malformed domain. Network trouble
+    never raises: it becomes source statuses, server checks and advice.
+    """
+    from .diagnostics.engine import ProbeOptions
+    from .discovery import DiscoveryOptions, build_sources
+    from .net import Network
+
+    start = clock()
+    name, ascii_domain = parse_domain(domain)
+    network = network or Network()
+    options = options or DiscoveryOptions()
+    if probe_options is None:
+        probe_options = ProbeOptions(login=False, timeout=options.timeout,
+                                     deadline=max(options.timeout * 3, options.timeout + 5))
+    else:
+        import dataclasses
+        probe_options = dataclasses.replace(probe_options, login=False)
+    if providers is None:
+        from .providers import ProviderDatabase
+        providers = ProviderDatabase.load()
+    if sources is None:
+        from .discovery.base import RANKING
+        sources = [s for s in build_sources() if s.name in RANKING]
+    address = EmailAddress.parse(f"postmaster@{name}")
+
+    checked = _ask_sources(address, list(sources), network, options, providers, clock)
+    servers = _probe(_named_servers(checked), network, probe_options)
+    agreement = _agreement(checked)
+    advice = _advice(name, ascii_domain, address, checked, servers, agreement)
+    verdict = _verdict(advice, checked)
+    return DomainReport(domain=name, ascii_domain=ascii_domain, sources=tuple(checked),
+                        servers=tuple(servers), agreement=agreement, advice=tuple(advice),
+                        verdict=verdict, elapsed_ms=int((clock() - start) * 1000))
+
+
+def _ask_sources(address: EmailAddress, sources: list, network, options, providers,
+                 clock) -> list[SourceCheck]:
+    """Run every source to completion (or the deadline), all at once."""
+    from .discovery.base import Context, Outcome, gather
+    from .net import Deadline
+
+    ctx = Context(address=address, network=network, options=options,
+                  deadline=Deadline(options.deadline, clock), providers=providers)
+    elapsed: dict[int, int] = {}
+
+    def timed(index: int, source):
+        def run():
+            begin = clock()
+            try:
+                return source.run(ctx)
+            finally:
+                elapsed[index] = int((clock() - begin) * 1000)
+        return run
+
+    started = clock()
+    values = gather(ctx, [timed(i, s) for i, s in enumerate(sources)], name="check-domain")
+    waited = int((clock() - started) * 1000)
+    out: list[SourceCheck] = []
+    for index, (source, value) in enumerate(zip(sources, values)):
+        ms = elapsed.get(index, waited)
+        if value is None:
+            out.append(SourceCheck(source.name, "timeout", msg("no answer before the deadline"),
+                                   elapsed_ms=ms))
+            continue
+        if isinstance(value, SetupWizardError):
+            timeout = isinstance(value, NetTimeout) or (
+                isinstance(value, DNSError) and value.kind == "timeout")
+            out.append(SourceCheck(source.name, "timeout" if timeout else "error",
+                                   value.message, elapsed_ms=ms))
+            continue
+        outcome: Outcome = value
+        status = outcome.status
+        config = outcome.config
+        if status == "found" and (config is None or config.empty):
+            status, config = "not-found", None
+        if status not in ("found", "not-found", "error", "timeout"):
+            status = "error"  # "cancelled"/"skipped" cannot happen without a race
+        out.append(SourceCheck(source.name, status, outcome.detail,
+                               config if status == "found" else None,
+                               tuple(outcome.warnings), ms))
+    return out
+
+
+def _key(server: Server) -> tuple[str, str, int, str]:
+    return (server.protocol, server.host.lower().rstrip("."), server.port, server.security)
+
+
+def _named_servers(checked: list[SourceCheck]) -> list[tuple[Server, tuple[str, ...]]]:
+    """Every distinct server the published sources name, with the names of
+    those sources: by protocol, then by the best source naming it, then in
+    that source's own order."""
+    found: dict[tuple, tuple[Server, list[str], tuple[int, int]]] = {}
+    for rank, source in enumerate(checked):
+        if not source.published or source.status != "found":
+            continue
+        for position, server in enumerate(source.servers):
+            key = _key(server)
+            if key not in found:
+                neutral = Server(protocol=server.protocol, host=key[1], port=server.port,
+                                 security=server.security, auth=server.auth)
+                found[key] = (neutral, [], (rank, position))
+            if source.name not in found[key][1]:
+                found[key][1].append(source.name)
+    ordered = sorted(found.values(), key=lambda v: (_PROTOCOLS.index(v[0].protocol), v[2]))
+    return [(server, tuple(names)) for server, names, _ in ordered]
+
+
+def _probe(named: list[tuple[Server, tuple[str, ...]]], network, options) -> list[ServerCheck]:
+    """Probe each server (at most MAX_SERVERS), all at once, without login."""
+    from .diagnostics import server_status
+    from .diagnostics.connection import Transcript
+    from .diagnostics.engine import Check, probe_server
+    from .net import Deadline
+
+    deadline = Deadline(options.deadline)
+    tested = named[:MAX_SERVERS]
+    results: dict[int, tuple[list[str], list]] = {}
+
+    def run(index: int, server: Server) -> None:
+        try:
+            results[index] = probe_server(server, network=network, credentials=None,
+                                          options=options,
+                                          transcript=Transcript(enabled=False),
+                                          deadline=deadline)
+        except SetupWizardError as exc:  # the probe turns network trouble into checks
+            results[index] = ([], [Check("protocol.broken", "fail", server.url, None,
+                                         {"reason": exc.message})])
+
+    threads = [threading.Thread(target=run, args=(i, s), daemon=True,
+                                name=f"check-domain-probe-{i}")
+               for i, (s, _) in enumerate(tested)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=max(deadline.remaining(), 0.0) + 2)
+    out: list[ServerCheck] = []
+    for index, (server, names) in enumerate(named):
+        if index >= len(tested):
+            out.append(ServerCheck(server, names, "skip"))
+            continue
+        addresses, checks = results.get(index, ([], [
+            Check("connect.timeout", "fail", server.url, None, {"port": server.port})]))
+        out.append(ServerCheck(server, names, server_status(list(checks)),
+                               tuple(addresses), tuple(checks)))
+    return out
+
+
+def _first_per_protocol(servers: Sequence[Server]) -> dict[str, Server]:
+    first: dict[str, Server] = {}
+    for server in servers:
+        first.setdefault(server.protocol, server)
+    return first
+
+
+def _agreement(checked: list[SourceCheck]) -> Agreement:
+    """Compare the first server per protocol of every published source that
+    found something."""
+    compared = [s for s in checked if s.published and s.status == "found"]
+    choices: dict[tuple, list[str]] = {}
+    for source in compared:
+        for server in _first_per_protocol(source.servers).values():
+            choices.setdefault(_key(server), []).append(source.name)
+    values = tuple(Choice(k[0], k[1], k[2], k[3], tuple(v))
+                   for k, v in sorted(choices.items(),
+                                      key=lambda kv: _PROTOCOLS.index(kv[0][0])))
+    names = tuple(s.name for s in compared)
+    if not compared:
+        status = "none"
+    elif len(compared) == 1:
+        status = "single"
+    else:
+        protocols = [c.protocol for c in values]
+        status = "disagree" if len(protocols) != len(set(protocols)) else "agree"
+    return Agreement(status, names, values)
+
+
+def _security(security: str) -> Message:
+    return SECURITY_WORDS.get(security, msg("unencrypted"))
+
+
+def _choice_text(choice: Choice) -> Message:
+    return msg("{sources}: {host}, port {port}, {security}", sources=", ".join(choice.sources),
+               host=choice.host, port=choice.port, security=_security(choice.security))
+
+
+def _label(name: str) -> Message | str:
+    from .discovery.base import SOURCE_LABELS
+    return SOURCE_LABELS.get(name, name)
+
+
+def _advice(domain: str, ascii_domain: str, address: EmailAddress,
+            checked: list[SourceCheck], servers: list[ServerCheck],
+            agreement: Agreement) -> list[Advice]:
+    by_name = {s.name: s for s in checked}
+    published = [s for s in checked if s.published]
+    base = (("domain", ascii_domain),)
+    out: list[Advice] = []
+
+    if not any(s.status == "found" for s in published):
+        out.append(Advice("nothing.published", base))
+    for source in published:
+        if source.failed and f"{source.name}.broken" in ADVICE:
+            out.append(Advice(f"{source.name}.broken",
+                              base + (("source", _label(source.name)),
+                                      ("detail", source.detail)), source=source.name))
+    for name in ("autoconfig", "well-known", "autodiscover"):
+        source = by_name.get(name)
+        if source is not None and source.config is not None and not source.config.trusted:
+            detail = source.warnings[0] if source.warnings else source.detail
+            out.append(Advice("source.untrusted", base + (("source", _label(name)),
+                                                          ("detail", detail)), source=name))
+    https_found = any(by_name.get(n) is not None and by_name[n].status == "found"
+                      for n in ("autoconfig", "well-known"))
+    plain = by_name.get("autoconfig-http")
+    if plain is not None and plain.status == "found" and not https_found:
+        out.append(Advice("autoconfig.http-only", base, source="autoconfig-http"))
+
+    for protocol in agreement.conflicts:
+        texts = tuple(_choice_text(c) for c in agreement.choices if c.protocol == protocol)
+        out.append(Advice("sources.disagree", base + (("protocol", protocol.upper()),
+                                                      ("choices", texts))))
+
+    srv = by_name.get("srv")
+    if srv is not None and srv.status == "found":
+        from .discovery.srv import SERVICES, inside
+        labels = {(p, s): label for label, p, s in SERVICES}
+        targets = []
+        for server in srv.servers:
+            host = server.host.lower().rstrip(".")
+            if inside(host, ascii_domain):
+                continue
+            label = labels.get((server.protocol, server.security), "_*._tcp")
+            targets.append(f"{label}.{ascii_domain} -> {host}")
+        if targets:
+            out.append(Advice("srv.outside-domain",
+                              base + (("targets", tuple(dict.fromkeys(targets))),),
+                              source="srv"))
+
+    for checked_server in servers:
+        out.extend(_server_advice(checked_server, base))
+    untested = [s for s in servers if s.status == "skip"]
+    if untested:
+        out.append(Advice("server.untested", base + (("count", len(servers)),
+                                                     ("tested", MAX_SERVERS))))
+
+    out.extend(_missing(domain, ascii_domain, address, by_name, servers))
+    out.extend(_providers_context(by_name.get("providers"), agreement, base))
+    order = {severity: index for index, severity in enumerate(SEVERITIES)}
+    return sorted(out, key=lambda a: order[a.severity])
+
+
+def _server_advice(checked: ServerCheck, base: tuple) -> list[Advice]:
+    if checked.status not in ("fail", "warn"):
+        return []
+    wanted = "fail" if checked.status == "fail" else "warn"
+    check = next((c for c in checked.checks if c.status == wanted), None)
+    if check is None:
+        check = next((c for c in checked.checks if c.status in ("fail", "warn")), None)
+    server = checked.server
+    details = base + (("protocol", server.protocol.upper()), ("host", server.host),
+                      ("port", server.port), ("sources", ", ".join(checked.named_by)))
+    advice_id = "server.failed" if checked.status == "fail" else "server.warning"
+    return [Advice(advice_id, details, server=server.url, check=check)]
+
+
+def _command(ascii_domain: str, known: bool) -> str:
+    if known:
+        return f"setupwizard export --domain {ascii_domain}"
+    return f"setupwizard export --domain {ascii_domain} --imap HOST --smtp HOST"
+
+
+def _kit_servers(by_name: dict[str, SourceCheck], servers: list[ServerCheck]) -> list[Server]:
+    """The servers to put into suggested records: the encrypted ones that
+    work, best source first; else what the provider database says."""
+    working = [s.server for s in servers
+               if s.status in ("pass", "warn") and s.server.security != "plain"]
+    if working:
+        return working
+    context = by_name.get("providers")
+    if context is not None and context.status == "found":
+        return [s for s in context.servers if s.security != "plain"]
+    return []
+
+
+def _missing(domain: str, ascii_domain: str, address: EmailAddress,
+             by_name: dict[str, SourceCheck], servers: list[ServerCheck]) -> list[Advice]:
+    """Suggestions for what is not published, with the exact records."""
+    from .export import domainkit
+    from .export.selection import kit_from_servers
+
+    kit = zone = config = None
+    try:
+        kit, _ = kit_from_servers(ascii_domain, _kit_servers(by_name, servers),
+                                  address=address)
+        zone = domainkit.zone_records(kit)
+    except SetupWizardError:
+        kit = None
+    if kit is not None:
+        from .export.thunderbird import document
+        try:
+            config = document(provider_id=ascii_domain, domain=ascii_domain,
+                              display_name=ascii_domain, incoming=kit.incoming,
+                              outgoing=kit.outgoing,
+                              leave_on_server=kit.leave_on_server).decode("utf-8")
+        except SetupWizardError:
+            config = None
+    lines = [line for line in (zone or "").splitlines() if line and not line.startswith(";")]
+    command = _command(ascii_domain, kit is not None)
+    base = (("domain", ascii_domain), ("command", command))
+
+    def status(name: str) -> str:
+        source = by_name.get(name)
+        return source.status if source is not None else "not-found"
+
+    out: list[Advice] = []
+    if "found" not in (status("autoconfig"), status("well-known"), status("autoconfig-http")) \
+            and status("autoconfig") not in ("error", "timeout"):
+        out.append(Advice("autoconfig.missing", base, records=config, source="autoconfig"))
+    if status("srv") == "not-found":
+        records = [line for line in lines if " SRV " in line
+                   and not line.startswith("_autodiscover.")]
+        out.append(Advice("srv.missing", base, records="\n".join(records) or None,
+                          source="srv"))
+    if status("autodiscover") == "not-found":
+        records = [line for line in lines
+                   if line.startswith((f"autodiscover.{ascii_domain}.",
+                                       f"_autodiscover._tcp.{ascii_domain}."))]
+        out.append(Advice("autodiscover.missing", base, records="\n".join(records) or None,
+                          source="autodiscover"))
+    return out
+
+
+def _providers_context(source: SourceCheck | None, agreement: Agreement,
+                       base: tuple) -> list[Advice]:
+    """Info when the provider database names other hosts than the domain."""
+    if source is None or source.status != "found" or not agreement.choices:
+        return []
+    theirs, ours = [], []
+    for protocol, server in _first_per_protocol(source.servers).items():
+        published = [c for c in agreement.choices if c.protocol == protocol]
+        if published and server.host.lower().rstrip(".") not in {c.host for c in published}:
+            theirs.append(f"{protocol.upper()} {server.host}")
+            ours.extend(f"{protocol.upper()} {c.host}" for c in published)
+    if not theirs:
+        return []
+    return [Advice("providers.differs", base + (("theirs", ", ".join(theirs)),
+                                                ("ours", ", ".join(dict.fromkeys(ours)))),
+                   source="providers")]
+
+
+def _verdict(advice: list[Advice], checked: list[SourceCheck]) -> str:
+    if any(a.severity == "problem" and a.id != "nothing.published" for a in advice):
+        return "problem"
+    if not any(s.published and s.status == "found" for s in checked):
+        return "nothing"
+    if any(a.severity == "warning" for a in advice):
+        return "warning"
+    return "ok"
