@@ -92,7 +92,7 @@ def run_explain(args, env: Environment, tr: Translator) -> int:
     else:
         raise UsageError(msg("unknown topic {topic}; run \"setupwizard explain\" for the list",
                              topic=sanitize(topic)))
-    env.stdout.write("\n".join(out) + "\n")
+    env.stdout.write("\n".join(out).strip("\n") + "\n")
     return 0
 
 

@@ -69,10 +69,10 @@ def test_german_pop3_flow_with_untrusted_source(lab, out):
     answer(child, "Internetseite", "n")                  # webmail: no
     answer(child, "Speicherplatz", "y")                  # space is small
     child.expect("POP3")
-    answer(child, "Welches", ENTER)                      # POP3 (recommended)
+    answer(child, "möchten Sie verwenden", ENTER)        # POP3 (recommended)
     answer(child, "Kopie", ENTER)                        # keep a copy: yes
-    answer(child, "Passwort", CANARY + ENTER)
-    child.expect("Anmeldung funktioniert")
+    answer(child, "Ihr Passwort", CANARY + ENTER)
+    child.expect("Anmeldung klappt")
     answer(child, "Wo möchten Sie", ENTER)               # Thunderbird
     child.expect("Fertig")
     child.expect(pexpect.EOF)
@@ -153,7 +153,7 @@ def test_scripted_flow_end_to_end(lab, out):
     assert "config-v1.1.xml" in names
     assert any(n.endswith(".mobileconfig") for n in names)
     assert any(n.endswith(".html") for n in names)
-    assert "Anmeldung funktioniert" in proc.stdout
+    assert "Anmeldung klappt" in proc.stdout
     assert CANARY not in proc.stdout + proc.stderr
 
 
