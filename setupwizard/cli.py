@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import argparse
 import enum
-import json
 import os
 import sys
-from dataclasses import dataclass
-from typing import Iterable, Iterator, Sequence
+TYPE_CHECKING = False  # typing, dataclasses and json stay off the --help path
+if TYPE_CHECKING:
+    from typing import Iterable, Iterator, Sequence
+
+    from .cli_commands import (CheckDomainCommand, DiagnoseCommand, DiscoverCommand,
+                               ExportCommand, ProvidersCommand)
 
 from .errors import InvalidAddress, SetupWizardError, UsageError
 from .i18n import LANGUAGES, N_, Translator, detect_language, msg, normalise_language
@@ -236,23 +239,8 @@ def build_parser(tr: Translator) -> argparse.ArgumentParser:
     return parser
 
 
-@dataclass(frozen=True)
-class DiagnoseCommand:
-    """Everything ``diagnose`` needs, built once from argv and environment."""
-
-    address: str
-    servers: tuple
-    username: str | None
-    login: bool
-    secret_source: str  # none | stdin | token-stdin | env | prompt
-    allow_insecure_password: bool
-    output: str  # text | json | markdown
-    transcript: bool
-    net: "object"
-    discovery: "object"
-
-
 def _diagnose_command(args, env: Environment, tr: Translator) -> DiagnoseCommand:
+    from .cli_commands import DiagnoseCommand
     from .models import EmailAddress
     from .ui.discovery_view import invalid_address_text
     try:
@@ -338,7 +326,7 @@ def run_diagnose(command: DiagnoseCommand, env: Environment, tr: Translator) -> 
                       password=password, token=token, options=options,
                       record_transcript=command.transcript, discovery=discovery)
     if command.output == "json":
-        text = json.dumps(report_to_json(report, tr), ensure_ascii=False)
+        text = _dumps(report_to_json(report, tr))
     elif command.output == "markdown":
         text = render_markdown(report, tr)
     else:
@@ -349,16 +337,6 @@ def run_diagnose(command: DiagnoseCommand, env: Environment, tr: Translator) -> 
             text = text.replace(secret, "***")  # belt and braces
     _print(env, text)
     return ExitStatus.OK if report.verdict in ("ok", "warning") else ExitStatus.NOT_FOUND
-
-
-@dataclass(frozen=True)
-class DiscoverCommand:
-    """Everything ``discover`` needs, built once from argv."""
-
-    addresses: tuple[str, ...]
-    json: bool
-    net: "object"
-    discovery: "object"
 
 
 def _net_options(args, tr: Translator):
@@ -391,6 +369,7 @@ def _discovery_options(args, net, tr: Translator, **extra):
 
 
 def _discover_command(args, tr: Translator) -> DiscoverCommand:
+    from .cli_commands import DiscoverCommand
     from .discovery import ALL_SOURCES
     only = None
     if args.only:
@@ -405,30 +384,8 @@ def _discover_command(args, tr: Translator) -> DiscoverCommand:
                            discovery=options)
 
 
-@dataclass(frozen=True)
-class ExportCommand:
-    """Everything ``export`` needs, built once from argv and environment."""
-
-    address: str | None
-    #: --domain: write the hosting kit for this domain (as typed, lower case)
-    domain: str | None
-    #: as asked for, "all" included (unavailable formats fail only when named)
-    formats: tuple[str, ...]
-    out_dir: str
-    servers: tuple
-    protocol: str | None
-    display_name: str | None
-    username: str | None
-    #: None: no password in the files; else stdin | env | prompt
-    secret_source: str | None
-    #: (certificate, key, chain or None) PEM paths for signing the Apple profile
-    signing: tuple[str, str, str | None] | None
-    web_host: str | None
-    net: "object"
-    discovery: "object"
-
-
 def _export_command(args, env: Environment, tr: Translator) -> ExportCommand:
+    from .cli_commands import ExportCommand
     from .export import FORMATS
     from .export.fields import (DISPLAY_NAME, MAX_USERNAME, USERNAME, checked_text,
                                 file_part)
@@ -718,14 +675,14 @@ def run_discover(command: DiscoverCommand, env: Environment, tr: Translator) -> 
         if isinstance(result, InvalidAddress):
             status = ExitStatus.USAGE
             if command.json:
-                _print(env, json.dumps(invalid_to_json(text, result, tr), ensure_ascii=False))
+                _print(env, _dumps(invalid_to_json(text, result, tr)))
             else:
                 _print(env, style(invalid_address_text(result, tr), "red"), err=True)
             continue
         if not result.found and status == ExitStatus.OK:
             status = ExitStatus.NOT_FOUND
         if command.json:
-            _print(env, json.dumps(result_to_json(result, tr), ensure_ascii=False))
+            _print(env, _dumps(result_to_json(result, tr)))
         else:
             if not first:
                 _print(env, "")
@@ -783,21 +740,8 @@ def _add_providers_parser(commands, *, common, network, finding, tr: Translator)
     compare.add_argument("--json", action="store_true", help=tr("print a JSON object"))
 
 
-@dataclass(frozen=True)
-class ProvidersCommand:
-    """Everything ``providers`` needs, built once from argv."""
-
-    action: str  # list | show | validate | compare
-    json: bool
-    #: show: an id, a domain or an address
-    target: str | None = None
-    #: list, show, validate: another folder of provider files
-    path: str | None = None
-    ispdb_url: str | None = None
-    net: "object" = None
-
-
 def _providers_command(args, tr: Translator) -> ProvidersCommand:
+    from .cli_commands import ProvidersCommand
     action = args.providers_action
     if action is None:
         raise UsageError(tr("say what to do: providers list, show, validate or compare"))
@@ -820,13 +764,12 @@ def run_providers(command: ProvidersCommand, env: Environment, tr: Translator) -
     if command.action == "validate":
         folder = str(command.path or default_location())
         problems = validate(command.path)
-        _print(env, json.dumps(view.problems_json(folder, problems), ensure_ascii=False)
+        _print(env, _dumps(view.problems_json(folder, problems))
                if command.json else view.render_problems(folder, problems, tr, style))
         return ExitStatus.NOT_FOUND if problems else ExitStatus.OK
     database = ProviderDatabase.load(command.path)
     if command.action == "list":
-        _print(env, json.dumps([view.provider_summary_json(p) for p in database],
-                               ensure_ascii=False) if command.json
+        _print(env, _dumps([view.provider_summary_json(p) for p in database]) if command.json
                else view.render_list(database, tr, style))
         return ExitStatus.OK
     if command.action == "show":
@@ -837,7 +780,7 @@ def run_providers(command: ProvidersCommand, env: Environment, tr: Translator) -
             raise SetupWizardError(msg("no provider has the id or domain {name}; "
                                        "setupwizard providers list shows them all",
                                        name=sanitize(target)[:100]))
-        _print(env, json.dumps(view.provider_json(provider, tr.lang), ensure_ascii=False)
+        _print(env, _dumps(view.provider_json(provider, tr.lang))
                if command.json else view.render_provider(provider, tr, style))
         return ExitStatus.OK
 
@@ -847,8 +790,7 @@ def run_providers(command: ProvidersCommand, env: Environment, tr: Translator) -
     network.tls_context()  # a broken --ca-file is a usage error, before any request
     results = compare_with_ispdb(database, command.ispdb_url, network=network,
                                  timeout=command.net.timeout)
-    _print(env, json.dumps(view.comparison_json(results, command.ispdb_url, tr),
-                           ensure_ascii=False) if command.json
+    _print(env, _dumps(view.comparison_json(results, command.ispdb_url, tr)) if command.json
            else view.render_comparison(results, command.ispdb_url, tr, style))
     if any(r.status in ("differs", "error") for r in results):
         return ExitStatus.NOT_FOUND
@@ -871,17 +813,8 @@ def _add_check_domain_parser(commands, *, common, network, finding, tr: Translat
     check.add_argument("--json", action="store_true", help=tr("print a JSON object"))
 
 
-@dataclass(frozen=True)
-class CheckDomainCommand:
-    """Everything ``check-domain`` needs, built once from argv."""
-
-    domain: str
-    json: bool
-    net: "object"
-    discovery: "object"
-
-
 def _check_domain_command(args, tr: Translator) -> CheckDomainCommand:
+    from .cli_commands import CheckDomainCommand
     from .domaincheck import parse_domain
     domain, _ = parse_domain(args.domain)  # UsageError before anything is asked
     net = _net_options(args, tr)
@@ -899,10 +832,15 @@ def run_check_domain(command: CheckDomainCommand, env: Environment,
     network.tls_context()  # a broken --ca-file is a usage error, before any lookup
     report = check_domain(command.domain, network=network, options=command.discovery)
     if command.json:
-        _print(env, json.dumps(report_to_json(report, tr), ensure_ascii=False))
+        _print(env, _dumps(report_to_json(report, tr)))
     else:
         _print(env, render_text(report, tr, Style(env.colour)))
     return ExitStatus.OK if report.works else ExitStatus.NOT_FOUND
+
+
+def _dumps(data) -> str:
+    import json
+    return json.dumps(data, ensure_ascii=False)
 
 
 def _print(env: Environment, text: str, *, err: bool = False) -> None:
