@@ -27,7 +27,7 @@ sys.path.insert(0, str(HERE))
 import _common as c  # noqa: E402
 
 #: In the order they run (cheap ones first).
-BENCHMARKS = ("startup", "providers_load", "race", "batch")
+BENCHMARKS = ("startup", "providers_load", "race", "batch", "diagnose")
 
 
 def run(name: str, quiet: bool) -> tuple[dict, float]:
