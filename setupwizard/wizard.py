@@ -209,7 +209,7 @@ class Wizard:
             self.say("")
             topic = TOPICS["imap-vs-pop3"]
             self.say(self.style(self.tr(topic.title), "bold"))
-            for paragraph in topic.paragraphs[1:3]:
+            for paragraph in topic.paragraphs[:3]:
                 self.say(self.tr(paragraph))
             self.say("")
             many = self.p.select("devices-count", self.tr("On how many devices do you read "

@@ -288,3 +288,13 @@ def test_bad_usage(lab):
     assert proc.returncode == 2
     proc = sw("diagnose", USER, "--imap", "x.test", "--password-stdin", stdin="")
     assert proc.returncode == 2
+
+
+def test_certificate_expiring_soon_is_a_warning(lab, run):
+    host = lab.mail("expiring").host
+    proc, data = run("--imap", host)
+    assert proc.returncode == 0
+    assert data["verdict"] == "warning"
+    check = next(c for c in data["checks"] if c["id"] == "certificate.expiring")
+    assert check["status"] == "warn" and 3 <= check["details"]["days"] <= 5
+    assert "login.ok" in ids(data, "pass")

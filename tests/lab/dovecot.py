@@ -82,7 +82,7 @@ def variant_settings(variant: str) -> dict:
     """How ``variant`` differs from ``healthy``: ``ssl`` ("yes"/"no"),
     ``plaintext_auth`` (Dovecot's disable_plaintext_auth inverted), ``ports``
     (None = the six standard ones; "random" = six random high ports),
-    ``cert`` ("valid", "expired", "wrongname", "selfsigned" or None),
+    ``cert`` ("valid", "expired", "expiring", "wrongname", "selfsigned" or None),
     ``ipv6`` (also listen on ::1), ``oauth2``."""
     if variant not in MAIL_VARIANTS:
         raise KeyError(f"no mail variant {variant!r}; known: {', '.join(MAIL_VARIANTS)}")
@@ -90,7 +90,7 @@ def variant_settings(variant: str) -> dict:
                     ipv6=False, oauth2=False)
     if variant == "dual":
         settings.update(ports="random", ipv6=True)
-    elif variant in ("expired", "wrongname", "selfsigned"):
+    elif variant in ("expired", "wrongname", "selfsigned", "expiring"):
         settings.update(cert=variant)
     elif variant == "nostarttls":
         settings.update(ssl="no", ports=dict(_PLAIN_ONLY), cert=None)
@@ -396,6 +396,10 @@ class Dovecot(MailServer):
             now = datetime.datetime.now(datetime.timezone.utc)
             leaf = certs.issue(*names, not_before=now - datetime.timedelta(days=90),
                                not_after=now - datetime.timedelta(days=2))
+        elif kind == "expiring":  # valid, but for five more days only
+            now = datetime.datetime.now(datetime.timezone.utc)
+            leaf = certs.issue(*names, not_before=now - datetime.timedelta(days=80),
+                               not_after=now + datetime.timedelta(days=5))
         else:
             leaf = certs.issue(*names)
         return certs.write_pem_files(leaf, self.folder, "server")

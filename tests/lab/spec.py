@@ -33,6 +33,7 @@ LAB_HOSTS: dict[str, int] = {
     "mail-nostarttls": 25,
     "mail-plaintext": 26,
     "mail-oauth2": 27,
+    "mail-expiring": 28,
     # the SMTP sink the Dovecot submission services relay to (port 25)
     "mail-relay": 39,
     # scripted hostile mail servers (tests/lab/hostile_mail.py), lab.hostile(kind)
@@ -48,7 +49,7 @@ LAB_HOSTS: dict[str, int] = {
 
 #: Dovecot variants: ``lab.mail(v)``, DNS name ``v.mail.test``, lab host ``mail-v``.
 MAIL_VARIANTS: tuple[str, ...] = ("healthy", "dual", "expired", "wrongname", "selfsigned",
-                                  "nostarttls", "plaintext", "oauth2")
+                                  "nostarttls", "plaintext", "oauth2", "expiring")
 #: hostile mail servers: ``lab.hostile(k)``, DNS name ``k.hostile.test``, lab host ``hostile-k``.
 HOSTILE_KINDS: tuple[str, ...] = ("garbage", "endless", "drip", "inject", "preauth", "escape",
                                   "reset", "provider-errors")
