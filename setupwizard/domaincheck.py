@@ -65,7 +65,7 @@ class AdviceText:
     fix: str | None = None
 
 
-_BROKEN_TITLE = N_("{source} does not work")
+_BROKEN_TITLE = N_("Not working: {source}")
 _BROKEN_EXPLANATION = N_("Mail programs that look there get an error instead of "
                          "settings: {detail}.")
 
@@ -99,7 +99,7 @@ _ALL = [
                N_("Check the MX records of {domain}. This lookup also asks about your mail "
                   "host's domain, which you may not control.")),
     # -- sources that answer, but cannot be trusted ------------------------------
-    AdviceText("source.untrusted", "warning", N_("{source} cannot be confirmed"),
+    AdviceText("source.untrusted", "warning", N_("Cannot be confirmed: {source}"),
                N_("Settings are there, but mail programs cannot be sure they really come "
                   "from {domain}: {detail}. They ask people to confirm them, or ignore "
                   "them."),

@@ -50,10 +50,10 @@ def checked_text(text: str, what: Message, *, limit: int = MAX_NAME) -> str:
         raise UsageError(f"the {what} must be text, not {type(text).__name__}")
     text = unicodedata.normalize("NFC", text.strip())
     if _UNWRITABLE.search(text):
-        raise UsageError(msg("the {what} contains control characters, which no setup file "
+        raise UsageError(msg("{what}: contains control characters, which no setup file "
                              "can hold", what=what))
     if len(text) > limit:
-        raise UsageError(msg("the {what} is longer than {limit} characters", what=what,
+        raise UsageError(msg("{what}: longer than {limit} characters", what=what,
                              limit=limit))
     return text
 
