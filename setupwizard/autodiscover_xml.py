@@ -42,13 +42,13 @@ STARTTLS, ``None`` plain), and always the port.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Literal, Sequence
 from xml.sax.saxutils import escape
 
 from .errors import ConfigDocumentError, UsageError
 from .i18n import Message, msg
+from .clientconfig import xml_text
 from .models import DEFAULT_PORTS, Server, is_hostname
 
 REQUEST_NS = "http://schemas.microsoft.com/exchange/autodiscover/outlook/requestschema/2006"
@@ -213,7 +213,6 @@ def parse_response(data: bytes, *, address: str | None = None,
 #: our security name -> (SSL, Encryption) as written by write_response()
 WRITE_SECURITY = {"tls": ("on", "SSL"), "starttls": ("on", "TLS"), "plain": ("off", "None")}
 #: Characters XML 1.0 cannot carry.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def write_response(servers: Sequence[Server], *, display_name: str | None = None) -> bytes:
@@ -245,7 +244,7 @@ def write_response(servers: Sequence[Server], *, display_name: str | None = None
     response = ET.SubElement(root, "Response", xmlns=OUTLOOK_NS)
     if display_name:
         user = ET.SubElement(response, "User")
-        ET.SubElement(user, "DisplayName").text = _xml_text(display_name, "display name")
+        ET.SubElement(user, "DisplayName").text = xml_text(display_name, "display name")
     account = ET.SubElement(response, "Account")
     ET.SubElement(account, "AccountType").text = "email"
     ET.SubElement(account, "Action").text = "settings"
@@ -267,7 +266,7 @@ def _write_protocol(account, server: Server, same_login: bool) -> None:
     if isinstance(server.port, bool) or not isinstance(server.port, int) \
             or not 0 < server.port <= 65535:
         raise UsageError(f"invalid port {server.port!r} for {server.host}")
-    host = _xml_text(server.host, "host name").lower().rstrip(".")
+    host = xml_text(server.host, "host name").lower().rstrip(".")
     try:
         host = str(ipaddress.ip_address(host.strip("[]")))
     except ValueError:
@@ -280,7 +279,7 @@ def _write_protocol(account, server: Server, same_login: bool) -> None:
     fields = [("Type", server.protocol.upper()), ("Server", host), ("Port", str(server.port)),
               ("DomainRequired", "off")]
     if server.username:
-        fields.append(("LoginName", _xml_text(server.username, "username")))
+        fields.append(("LoginName", xml_text(server.username, "username")))
     fields += [("SPA", "off"), ("SSL", ssl), ("Encryption", encryption),
                ("AuthRequired", "on")]
     if server.protocol == "smtp":
@@ -289,12 +288,6 @@ def _write_protocol(account, server: Server, same_login: bool) -> None:
         ET.SubElement(protocol, name).text = value
 
 
-def _xml_text(text: str, what: str) -> str:
-    if not isinstance(text, str):
-        raise UsageError(f"the {what} must be text, not {type(text).__name__}")
-    if _NOT_XML.search(text):
-        raise UsageError(f"the {what} contains characters XML cannot carry")
-    return text.strip()
 
 
 def security_of(port: int, ssl: str | None, encryption: str | None) -> tuple[str, bool]:

@@ -497,7 +497,7 @@ def write(config: WriteSpec) -> bytes:
     domain, a server in the wrong list, a bad host or port, text that XML
     cannot carry).
     """
-    provider_id = _clean(config.provider_id, "provider id")
+    provider_id = xml_text(config.provider_id, "provider id")
     if not provider_id:
         raise UsageError("a clientConfig document needs a provider id")
     domains = [_ascii_domain(d) for d in config.domains]
@@ -509,10 +509,10 @@ def write(config: WriteSpec) -> bytes:
     for domain in domains:
         ET.SubElement(provider, "domain").text = domain
     if config.display_name:
-        ET.SubElement(provider, "displayName").text = _clean(config.display_name,
+        ET.SubElement(provider, "displayName").text = xml_text(config.display_name,
                                                               "display name")
     if config.short_name:
-        ET.SubElement(provider, "displayShortName").text = _clean(config.short_name,
+        ET.SubElement(provider, "displayShortName").text = xml_text(config.short_name,
                                                                    "short name")
     for server in config.incoming:
         _write_server(provider, "incomingServer", server, INCOMING_TYPES)
@@ -533,7 +533,9 @@ def write(config: WriteSpec) -> bytes:
     return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
 
 
-def _clean(text: str, what: str) -> str:
+def xml_text(text: str, what: str) -> str:
+    """``text`` stripped, for an XML document; UsageError naming ``what``
+    when it is not text or holds characters XML 1.0 cannot carry."""
     if not isinstance(text, str):
         raise UsageError(f"the {what} must be text, not {type(text).__name__}")
     if _NOT_XML.search(text):
@@ -542,21 +544,21 @@ def _clean(text: str, what: str) -> str:
 
 
 def _ascii_domain(domain: str) -> str:
-    name = to_ascii_domain(_clean(domain, "domain").lower())
+    name = to_ascii_domain(xml_text(domain, "domain").lower())
     if name is None:
         raise UsageError(f"not a domain name: {domain!r}")
     return name
 
 
 def _web_url(url: str) -> str:
-    url = _clean(url, "link")
+    url = xml_text(url, "link")
     if not _is_web_url(url):
         raise UsageError(f"not a web address: {url!r}")
     return url
 
 
 def _write_host(host: str) -> str:
-    host = _clean(host, "host name")
+    host = xml_text(host, "host name")
     if "%" in host and not any(c.isspace() for c in host):
         return host  # a template such as imap.%EMAILDOMAIN%
     host = host.lower()
@@ -584,8 +586,8 @@ def _write_server(parent: ET.Element, tag: str, server: Server,
     ET.SubElement(element, "port").text = str(server.port)
     ET.SubElement(element, "socketType").text = SECURITY_TO_SOCKET_TYPE[server.security]
     if server.username:
-        ET.SubElement(element, "username").text = _clean(server.username, "username")
-    methods = [_clean(m, "authentication method") for m in server.auth]
+        ET.SubElement(element, "username").text = xml_text(server.username, "username")
+    methods = [xml_text(m, "authentication method") for m in server.auth]
     if not methods or not all(methods):
         raise UsageError(f"the server {server.host} needs an authentication method")
     for method in methods:
@@ -619,8 +621,8 @@ def _setting_text(name: str, value: object, kind: str) -> str:
 
 def _write_lang_texts(parent: ET.Element, tag: str, texts: LangTexts) -> None:
     for lang, text in texts.items():
-        ET.SubElement(parent, tag, lang=_clean(lang, "language")).text = \
-            _clean(text, "text")
+        ET.SubElement(parent, tag, lang=xml_text(lang, "language")).text = \
+            xml_text(text, "text")
 
 
 def _write_oauth2(root: ET.Element, oauth2: OAuth2) -> None:
@@ -631,4 +633,4 @@ def _write_oauth2(root: ET.Element, oauth2: OAuth2) -> None:
                                ("tokenURL", oauth2.token_url, True)):
         if value:
             ET.SubElement(element, tag).text = _web_url(value) if is_url \
-                else _clean(value, tag)
+                else xml_text(value, tag)
