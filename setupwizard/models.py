@@ -106,6 +106,14 @@ def to_ascii_domain(domain: str) -> str | None:
     ascii_domain = ascii_domain.lower()
     if not is_hostname(ascii_domain) or "." not in ascii_domain:
         return None
+    if ascii_domain.rsplit(".", 1)[1].isdigit():
+        return None  # an IP address or a numeric top-level domain: not a mail domain
+    if "xn--" in ascii_domain:
+        try:  # a punycode label must decode (xn--zz is not a name)
+            import idna
+            idna.decode(ascii_domain)
+        except Exception:  # idna raises several unrelated types; all mean "invalid"
+            return None
     return ascii_domain
 
 

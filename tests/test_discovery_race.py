@@ -200,3 +200,16 @@ def test_many_addresses_of_one_domain_share_one_lookup():
     assert len(calls) == 2  # one per domain
     assert isinstance(out[20][1], InvalidAddress)
     assert out[5][1].address == "user5@example.test"
+
+
+@pytest.mark.parametrize("text", ["a@1.2.3.4", "a@xn--zz.de", "a@b", "a@b..c", "a@-x.de"])
+def test_addresses_that_are_not_mail_domains(text):
+    with pytest.raises(InvalidAddress):
+        discover(text, sources=[], providers=NoProviders())
+
+
+def test_idn_domains_are_converted():
+    from setupwizard.models import EmailAddress
+    address = EmailAddress.parse("Jörg@Bücher.DE")
+    assert address.domain == "bücher.de" and address.ascii_domain == "xn--bcher-kva.de"
+    assert EmailAddress.parse("a@xn--bcher-kva.de").ascii_domain == "xn--bcher-kva.de"
