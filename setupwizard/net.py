@@ -238,6 +238,11 @@ class Network:
         self._remember(key, value, value.ttl)
         return value
 
+    def _is_cached(self, name: str, rdtype: str) -> bool:
+        with self._lock:
+            entry = self._dns_cache.get((name.lower().rstrip("."), rdtype))
+        return isinstance(entry, tuple) and entry[0] > time.monotonic()
+
     def _remember(self, key, value, ttl: float) -> None:
         lifetime = min(max(ttl, DNS_CACHE_SECONDS), DNS_CACHE_MAX)
         with self._lock:
@@ -307,10 +312,14 @@ class Network:
             except DNSError as exc:
                 results[rdtype] = exc
 
-        worker = threading.Thread(target=ask, args=("AAAA",), daemon=True)
-        worker.start()
-        ask("A")
-        worker.join()
+        if self._is_cached(host, "AAAA"):
+            ask("AAAA")  # no thread needed for an answer we already have
+            ask("A")
+        else:
+            worker = threading.Thread(target=ask, args=("AAAA",), daemon=True)
+            worker.start()
+            ask("A")
+            worker.join()
         addresses: list[str] = []
         errors: list[DNSError] = []
         for rdtype in ("AAAA", "A"):
@@ -429,6 +438,10 @@ class Network:
         all_headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, identity"}
         all_headers.update(headers or {})
         per_op = deadline.cap(timeout)
+        # Resolve first (the answer is cached for the connection below): a name
+        # that does not exist - the usual case for most discovery URLs - then
+        # costs no HTTP machinery at all.
+        self.resolve_host(host, timeout=per_op, deadline=deadline)
         try:
             with self._session().request(method, url, data=data, headers=all_headers,
                                          timeout=(per_op, per_op), stream=True,
