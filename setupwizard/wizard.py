@@ -49,6 +49,11 @@ class WizardOptions:
     discovery: object = None
 
 
+def _oauth2_only(server: Server) -> bool:
+    auth = [a.lower() for a in server.auth]
+    return bool(auth) and all(a == "oauth2" for a in auth)
+
+
 class WizardStopped(SetupWizardError):
     """The flow ended early on purpose (nothing found and nothing entered,
     a failed sign-in in scripted use); ``status`` is the exit status."""
@@ -270,6 +275,17 @@ class Wizard:
                    outgoing: list[Server]) -> tuple[list[Server], list[Server]]:
         from .diagnostics import ProbeOptions, diagnose
         if not self.o.test_login:
+            return incoming, outgoing
+        if _oauth2_only(incoming[0]):
+            # a password test would only fail: say what to do instead
+            from .explain.topics import TOPICS
+            self.say("")
+            self.say(self.style(self.tr("This provider does not accept your password in mail "
+                                        "programs: you sign in through its web page "
+                                        "(OAuth2). There is nothing to test here."),
+                                "yellow", "bold"))
+            for paragraph in TOPICS["oauth2"].paragraphs[:2]:
+                self.say(self.tr(paragraph))
             return incoming, outgoing
         password = self.o.password
         while True:

@@ -200,3 +200,12 @@ def test_explain_command(lab):
     bad = subprocess.run([sys.executable, "-m", "setupwizard", "explain", "nonsense"],
                          capture_output=True, text=True)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
+
+
+def test_oauth2_provider_skips_the_password_test(lab, out):
+    proc = run_scripted(lab, "--address", "someone@outlook.com", "--protocol", "imap",
+                        "--devices", "thunderbird", "--out", str(out), "--yes")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "OAuth2" in proc.stdout and "password" in proc.stdout
+    assert (out / "config-v1.1.xml").exists()
+    assert "<authentication>OAuth2</authentication>" in (out / "config-v1.1.xml").read_text()
