@@ -298,3 +298,16 @@ def test_certificate_expiring_soon_is_a_warning(lab, run):
     check = next(c for c in data["checks"] if c["id"] == "certificate.expiring")
     assert check["status"] == "warn" and 3 <= check["details"]["days"] <= 5
     assert "login.ok" in ids(data, "pass")
+
+
+@pytest.mark.parametrize("server, kind", [("dns-servfail", "servfail"),
+                                          ("dns-refused", "refused")])
+def test_failing_dns_server_is_not_a_missing_name(lab, server, kind):
+    ip, port = lab.dns_server(server)
+    proc = sw("diagnose", USER, "--imap", "healthy.mail.test", "--no-login", "--json",
+              "--dns-server", f"{ip}:{port}", "--ca-file", lab.ca_file, "--timeout", "2")
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    data = json.loads(proc.stdout)
+    check = data["checks"][0]
+    assert check["id"] == "dns.failure" and check["details"]["kind"] == kind
+    assert "DNS" in check["explanation"]

@@ -209,3 +209,24 @@ def test_oauth2_provider_skips_the_password_test(lab, out):
     assert "OAuth2" in proc.stdout and "password" in proc.stdout
     assert (out / "config-v1.1.xml").exists()
     assert "<authentication>OAuth2</authentication>" in (out / "config-v1.1.xml").read_text()
+
+
+def test_failed_test_then_edit_a_setting(lab, out):
+    lab.mail("healthy")
+    host = lab.mail("healthy").host
+    child = spawn(lab, "wizard", "--out", str(out), "--lang", "en", "--address",
+                  "alice@lab.test", "--imap", f"{host}:995/tls", "--smtp", host)
+    answer(child, "Your password", CANARY + ENTER)
+    child.expect("answer like a IMAP server|makes no sense")     # a POP3 port for IMAP
+    answer(child, "What now", DOWN + ENTER)                       # change a setting
+    answer(child, "Which setting", ENTER)                         # the incoming server
+    child.expect("name:port/encryption")
+    child.send("\x15" * 3 + f"{host}:993/tls" + ENTER)            # clear the default, type
+    child.expect("Sign-in works")
+    answer(child, "Where do you want to read", ENTER)
+    child.expect("All done")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    config = (out / "config-v1.1.xml").read_text()
+    assert "<port>993</port>" in config and "<port>995</port>" not in config
