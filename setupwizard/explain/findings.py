@@ -78,8 +78,8 @@ _ALL = [
        N_("Wait a while and try again. If it persists, ask your provider; your address "
           "may be blocked.")),
     _f("greeting.garbage", "greeting", N_("The server's answer makes no sense"),
-       N_("The server on port {port} did not answer like a {protocol} server. Probably "
-          "the port belongs to another service."),
+       N_("The server on port {port} did not answer the way a {protocol} server does. "
+          "Probably the port belongs to another service."),
        N_("Check the port number and the encryption setting: 993/995/465 need SSL/TLS, "
           "143/110/587 need STARTTLS.")),
     _f("greeting.timeout", "greeting", N_("The server stays silent"),
