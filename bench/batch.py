@@ -30,13 +30,13 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import subprocess
 import threading
 import time
 
 import _common as c
 from tests.lab import Lab
+from tests.lab.scenarios.discovery import config_xml  # the lab's clientConfig
 from tests.lab.spec import Route
 
 DOMAINS = 50
@@ -46,27 +46,6 @@ MIN_RATE = 100.0     # addresses per second
 MAX_RSS_MB = 200.0
 
 
-def config_xml(domain: str) -> bytes:
-    return f"""<?xml version="1.0" encoding="UTF-8"?>
-<clientConfig version="1.1">
-  <emailProvider id="{domain}">
-    <domain>{domain}</domain>
-    <displayName>Bulk {domain}</displayName>
-    <incomingServer type="imap">
-      <hostname>imap.{domain}</hostname><port>993</port><socketType>SSL</socketType>
-      <username>%EMAILADDRESS%</username><authentication>password-cleartext</authentication>
-    </incomingServer>
-    <incomingServer type="pop3">
-      <hostname>pop.{domain}</hostname><port>995</port><socketType>SSL</socketType>
-      <username>%EMAILADDRESS%</username><authentication>password-cleartext</authentication>
-    </incomingServer>
-    <outgoingServer type="smtp">
-      <hostname>smtp.{domain}</hostname><port>465</port><socketType>SSL</socketType>
-      <username>%EMAILADDRESS%</username><authentication>password-cleartext</authentication>
-    </outgoingServer>
-  </emailProvider>
-</clientConfig>
-""".encode()
 
 
 SOLO = 200  # informative run: every address at a domain of its own

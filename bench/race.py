@@ -46,6 +46,7 @@ from setupwizard.models import EmailAddress
 from setupwizard.net import Deadline, NetOptions, Network
 from setupwizard.providers import ProviderDatabase
 from tests.lab import Lab
+from tests.lab.scenarios.discovery import config_xml  # the lab's clientConfig
 from tests.lab.spec import A, Reply, Route
 
 DOMAIN = "race-bench.test"
@@ -60,23 +61,6 @@ AC = "/mail/config-v1.1.xml"
 WK = "/.well-known/autoconfig/mail/config-v1.1.xml"
 
 
-def config_xml(domain: str) -> bytes:
-    return f"""<?xml version="1.0" encoding="UTF-8"?>
-<clientConfig version="1.1">
-  <emailProvider id="{domain}">
-    <domain>{domain}</domain>
-    <displayName>Race bench {domain}</displayName>
-    <incomingServer type="imap">
-      <hostname>imap.{domain}</hostname><port>993</port><socketType>SSL</socketType>
-      <username>%EMAILADDRESS%</username><authentication>password-cleartext</authentication>
-    </incomingServer>
-    <outgoingServer type="smtp">
-      <hostname>smtp.{domain}</hostname><port>465</port><socketType>SSL</socketType>
-      <username>%EMAILADDRESS%</username><authentication>password-cleartext</authentication>
-    </outgoingServer>
-  </emailProvider>
-</clientConfig>
-""".encode()
 
 
 def _answer_late(request) -> Reply:

@@ -29,6 +29,7 @@ import time
 from typing import Iterable
 
 from .spec import AAAA, CNAME, MX, SRV, TXT, A, Record
+from .sockets import tail_of_files
 
 DNSMASQ = "/usr/sbin/dnsmasq"
 
@@ -157,16 +158,7 @@ class Dnsmasq:
                                         f"{self.diagnostics()}") from None
 
     def diagnostics(self) -> str:
-        parts = []
-        for path in (self._stderr_path, self.log_path):
-            try:
-                with open(path, encoding="utf-8", errors="replace") as f:
-                    text = f.read().strip()
-            except OSError:
-                continue
-            if text:
-                parts.append(text[-2000:])
-        return "\n".join(parts) or "(no output)"
+        return tail_of_files((self._stderr_path, self.log_path), 2000)
 
     def stop(self) -> None:
         process, self.process = self.process, None

@@ -50,6 +50,7 @@ from urllib.parse import parse_qsl
 
 from .mailserver import (ALICE, CANARY_PASSWORD, DISABLED_REASON, IMPLICIT_TLS,
                          OAUTH2_VALID_TOKEN, STANDARD_PORTS, MailServer)
+from .sockets import tail_of_files
 from .spec import MAIL_VARIANTS, Reply, Request
 
 DOVECOT = "/usr/sbin/dovecot"
@@ -435,16 +436,7 @@ class Dovecot(MailServer):
         return self
 
     def diagnostics(self) -> str:
-        parts = []
-        for path in (self._stderr_path, self.log_path):
-            try:
-                with open(path, encoding="utf-8", errors="replace") as f:
-                    text = f.read().strip()
-            except OSError:
-                continue
-            if text:
-                parts.append(text[-3000:])
-        return "\n".join(parts) or "(no output)"
+        return tail_of_files((self._stderr_path, self.log_path), 3000)
 
     def terminate(self) -> None:
         """Kill the instance: SIGKILL to its whole process group. Everything

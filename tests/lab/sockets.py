@@ -84,3 +84,18 @@ class SelectLoop:
             key.fileobj.close()
         self._selector.close()
         self._wake_w.close()
+
+
+def tail_of_files(paths, limit: int = 2000) -> str:
+    """The last ``limit`` characters of each readable, non-empty file in
+    ``paths`` (a server's stderr and log), for error messages."""
+    parts = []
+    for path in paths:
+        try:
+            with open(path, encoding="utf-8", errors="replace") as f:
+                text = f.read().strip()
+        except OSError:
+            continue
+        if text:
+            parts.append(text[-limit:])
+    return "\n".join(parts) or "(no output)"
