@@ -702,14 +702,15 @@ def _add_providers_parser(commands, *, common, network, finding, tr: Translator)
                   "differences found, 2 usage error."))
     actions = providers.add_subparsers(dest="providers_action", metavar=tr("ACTION"),
                                        parser_class=_Parser)
-    listing = actions.add_parser("list", parents=[common],
+    folder = argparse.ArgumentParser(add_help=False)
+    folder.add_argument("--folder", metavar=tr("FOLDER"),
+                        help=tr("read the provider files in this folder instead of the "
+                                "bundled ones"))
+    listing = actions.add_parser("list", parents=[common, folder],
                                  help=tr("list every provider with its status and domains"))
     listing.add_argument("--json", action="store_true", help=tr("print a JSON array"))
-    listing.add_argument("--folder", metavar=tr("FOLDER"),
-                         help=tr("read the provider files in this folder instead of the "
-                                 "bundled ones"))
     show = actions.add_parser(
-        "show", parents=[common],
+        "show", parents=[common, folder],
         help=tr("show everything about one provider"),
         description=tr("Show names, domains, servers, sign-in, status, hints and sources "
                        "of one provider."))
@@ -717,9 +718,6 @@ def _add_providers_parser(commands, *, common, network, finding, tr: Translator)
                       help=tr("the provider's id (gmx), one of its domains (gmx.de) or an "
                               "address at one"))
     show.add_argument("--json", action="store_true", help=tr("print a JSON object"))
-    show.add_argument("--folder", metavar=tr("FOLDER"),
-                      help=tr("read the provider files in this folder instead of the "
-                              "bundled ones"))
     check = actions.add_parser(
         "validate", parents=[common],
         help=tr("check the provider files and list every problem"),
