@@ -3,14 +3,14 @@ against the lab domains of tests/lab/scenarios/domaincheck.py."""
 
 from __future__ import annotations
 
+import functools
+
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
 from tests.lab.scenarios import domaincheck as dc
+from tests.cli import assert_clean, run_cli
 
 KEYS = {"domain", "verdict", "verdict_text", "sources", "servers", "agreement", "advice"}
 SOURCE_KEYS = {"name", "status", "detail", "servers", "published"}
@@ -20,18 +20,7 @@ SOURCES = ["providers", "autoconfig", "well-known", "ispdb", "mx", "srv", "autod
            "autoconfig-http"]
 
 
-def sw(*args, env=None, timeout=90):
-    full_env = {k: v for k, v in os.environ.items()
-                if not k.startswith(("LC_", "LANG", "SETUPWIZARD"))}
-    full_env.update({"LANG": "C.UTF-8", "NO_COLOR": "1", "PYTHONIOENCODING": "utf-8"})
-    full_env.update(env or {})
-    return subprocess.run([sys.executable, "-m", "setupwizard", *args], capture_output=True,
-                          text=True, env=full_env, timeout=timeout)
-
-
-def assert_clean(proc):
-    assert "Traceback" not in proc.stderr, proc.stderr
-    assert "Traceback" not in proc.stdout
+sw = functools.partial(run_cli, timeout=90)
 
 
 @pytest.fixture

@@ -3,13 +3,13 @@ against the lab."""
 
 from __future__ import annotations
 
+import functools
+
 import json
-import os
-import subprocess
-import sys
 import time
 
 import pytest
+from tests.cli import assert_clean, run_cli
 
 KEYS = {"address", "domain", "incoming", "outgoing", "provider", "sources", "warnings",
         "error"}
@@ -17,22 +17,12 @@ SERVER_KEYS = {"protocol", "host", "port", "security", "username", "auth", "sour
                "trusted"}
 
 
-def sw(*args, stdin: str | None = None, env: dict | None = None, timeout: float = 60):
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANG"))}
-    full_env.update({"LANG": "C.UTF-8", "NO_COLOR": "1", "PYTHONIOENCODING": "utf-8"})
-    full_env.update(env or {})
-    return subprocess.run([sys.executable, "-m", "setupwizard", *args], input=stdin,
-                          capture_output=True, text=True, env=full_env, timeout=timeout)
-
+sw = functools.partial(run_cli, timeout=60)
 
 @pytest.fixture
 def lab_args(lab):
     return [*lab.cli_args, "--timeout", "2"]
 
-
-def assert_clean(proc):
-    assert "Traceback" not in proc.stderr, proc.stderr
-    assert "Traceback" not in proc.stdout
 
 
 def test_json_for_a_found_address(lab_args):

@@ -3,13 +3,13 @@ explicit servers (no network) and against the lab (discovery)."""
 
 from __future__ import annotations
 
+import functools
+
 import importlib.util
-import os
 import plistlib
 import shutil
 import stat
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,29 +17,15 @@ import pytest
 from setupwizard.autodiscover_xml import parse_response
 from setupwizard.clientconfig import parse as parse_clientconfig
 from setupwizard.i18n import Translator
+from tests.cli import assert_clean, run_cli
 
-REPO = Path(__file__).resolve().parent.parent
 SERVERS = ["--imap", "imap.example.test", "--smtp", "smtp.example.test:587"]
 MY_FILES = {"config-v1.1.xml", "autodiscover-example.test.xml",
             "outlook-classic-example.test.reg", "outlook-manual-setup.txt",
             "apple-mail-bob@example.test.mobileconfig"}
 
 
-def sw(*args, stdin: str | None = None, env: dict | None = None, cwd=None,
-       timeout: float = 60):
-    full_env = {k: v for k, v in os.environ.items()
-                if not k.startswith(("LC_", "LANG", "SETUPWIZARD_"))}
-    full_env.update({"LANG": "C.UTF-8", "NO_COLOR": "1", "PYTHONIOENCODING": "utf-8",
-                     "PYTHONPATH": str(REPO)})
-    full_env.update(env or {})
-    return subprocess.run([sys.executable, "-m", "setupwizard", *args], input=stdin,
-                          capture_output=True, text=True, env=full_env, timeout=timeout,
-                          cwd=cwd, stdin=None if stdin is not None else subprocess.DEVNULL)
-
-
-def assert_clean(proc):
-    assert "Traceback" not in proc.stderr, proc.stderr
-    assert "Traceback" not in proc.stdout
+sw = functools.partial(run_cli, timeout=60)
 
 
 @pytest.fixture

@@ -4,8 +4,9 @@ that keeps loading the database fast."""
 
 from __future__ import annotations
 
+import functools
+
 import json
-import os
 import shutil
 import statistics
 import subprocess
@@ -19,23 +20,14 @@ import pytest
 from setupwizard import providers as providers_module
 from setupwizard.providers import BUNDLE_NAME, ProviderDatabase, bundle_text
 from tests.lab.scenarios.providers_compare import GOOGLE_HOSTED, MAILBOX_ORG_ISPDB_IMAP
+from tests.cli import assert_clean, run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 PROVIDERS = ROOT / "providers"
 TOML_FILES = sorted(PROVIDERS.glob("*.toml"))
 
 
-def sw(*args: str, env: dict | None = None, timeout: float = 120):
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANG"))}
-    full_env.update({"LANG": "C.UTF-8", "NO_COLOR": "1", "PYTHONIOENCODING": "utf-8"})
-    full_env.update(env or {})
-    return subprocess.run([sys.executable, "-m", "setupwizard", *args], capture_output=True,
-                          text=True, env=full_env, timeout=timeout, cwd=ROOT)
-
-
-def assert_clean(proc):
-    assert "Traceback" not in proc.stderr, proc.stderr
-    assert "Traceback" not in proc.stdout
+sw = functools.partial(run_cli, timeout=120, cwd=ROOT)
 
 
 @pytest.fixture

@@ -6,26 +6,19 @@ codes and that the canary password never appears anywhere.
 
 from __future__ import annotations
 
+import functools
+
 import json
-import os
-import subprocess
-import sys
 import time
 
 import pytest
+from tests.cli import run_cli
 
 CANARY = "Canary-Pw-7f3a9c"
 USER = "alice@lab.test"
 
 
-def sw(*args, stdin=None, env=None, timeout=90):
-    full_env = {k: v for k, v in os.environ.items()
-                if not k.startswith(("LC_", "LANG", "SETUPWIZARD"))}
-    full_env.update({"LANG": "C.UTF-8", "NO_COLOR": "1", "PYTHONIOENCODING": "utf-8"})
-    full_env.update(env or {})
-    return subprocess.run([sys.executable, "-m", "setupwizard", *args], input=stdin,
-                          capture_output=True, text=True, env=full_env, timeout=timeout)
-
+sw = functools.partial(run_cli, timeout=90)
 
 @pytest.fixture
 def run(lab):
