@@ -10,7 +10,6 @@ import plistlib
 import shutil
 import stat
 import subprocess
-from pathlib import Path
 
 import pytest
 
