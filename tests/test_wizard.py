@@ -10,6 +10,8 @@ import sys
 import pexpect
 import pytest
 
+from tests.cli import run_cli
+
 CANARY = "Canary-Pw-7f3a9c"
 DOWN, UP, ENTER, SPACE = "\x1b[B", "\x1b[A", "\r", " "
 
@@ -134,13 +136,9 @@ def test_no_arguments_on_a_terminal_starts_the_wizard():
 # -- scripted, no terminal ---------------------------------------------------------
 
 def run_scripted(lab, *args, stdin=None, env=None):
-    full_env = {k: v for k, v in os.environ.items()
-                if not k.startswith(("LC_", "LANG", "SETUPWIZARD"))}
-    full_env.update({"LANG": "C.UTF-8", "NO_COLOR": "1"})
-    full_env.update(env or {})
-    return subprocess.run([sys.executable, "-m", "setupwizard", "wizard", *args,
-                           *lab.cli_args, "--timeout", "3"], input=stdin,
-                          capture_output=True, text=True, env=full_env, timeout=90)
+    """The wizard with no terminal (standard input is a pipe or nothing)."""
+    return run_cli("wizard", *args, *lab.cli_args, "--timeout", "3", stdin=stdin, env=env,
+                   timeout=90)
 
 
 def test_scripted_flow_end_to_end(lab, out):
