@@ -168,6 +168,10 @@ def build_parser(tr: Translator) -> argparse.ArgumentParser:
                                 "in with OAUTHBEARER or XOAUTH2"))
     secret.add_argument("--no-login", action="store_true",
                         help=tr("run every check except signing in"))
+    diagnose.add_argument("--trust-discovered", action="store_true",
+                          help=tr("send the password also to discovered servers whose "
+                                  "source cannot prove they belong to your provider "
+                                  "(check their names first; the report says so)"))
     diagnose.add_argument("--allow-insecure-password", action="store_true",
                           help=tr("allow sending the password over an unencrypted "
                                   "connection for this run (the report says so)"))
@@ -216,6 +220,11 @@ def build_parser(tr: Translator) -> argparse.ArgumentParser:
                                 "profile, QR code); they are written readable only by you"))
     export.add_argument("--password-stdin", action="store_true",
                         help=tr("read the password from the first line of standard input"))
+    export.add_argument("--trust-discovered", action="store_true",
+                        help=tr("with --include-password: put the password into the files "
+                                "even when the discovered servers come from a source that "
+                                "cannot prove they belong to your provider (check their "
+                                "names first)"))
     export.add_argument("--sign-cert", metavar="PEM",
                         help=tr("sign the Apple profile with this certificate"))
     export.add_argument("--sign-key", metavar="PEM",
@@ -260,7 +269,8 @@ def _diagnose_command(args, env: Environment, tr: Translator) -> DiagnoseCommand
                            allow_insecure_password=args.allow_insecure_password,
                            output=output, transcript=args.transcript,
                            net=(net := _net_options(args, tr)),
-                           discovery=_discovery_options(args, net, tr))
+                           discovery=_discovery_options(args, net, tr),
+                           trust_discovered=args.trust_discovered)
 
 
 def _secret_source(*, from_stdin: bool, env: Environment) -> str:
@@ -324,7 +334,8 @@ def run_diagnose(command: DiagnoseCommand, env: Environment, tr: Translator) -> 
                            timeout=timeout, deadline=max(timeout * 3, timeout + 5))
     report = diagnose(command.address, servers, network=network, username=command.username,
                       password=password, token=token, options=options,
-                      record_transcript=command.transcript, discovery=discovery)
+                      record_transcript=command.transcript, discovery=discovery,
+                      confirmed="flag" if command.trust_discovered else None)
     if command.output == "json":
         text = _dumps(report_to_json(report, tr))
     elif command.output == "markdown":
@@ -450,6 +461,8 @@ def _export_command(args, env: Environment, tr: Translator) -> ExportCommand:
     secret_source = None
     if args.password_stdin and not args.include_password:
         raise UsageError(tr("--password-stdin goes with --include-password"))
+    if args.trust_discovered and not args.include_password:
+        raise UsageError(tr("--trust-discovered goes with --include-password"))
     if args.include_password:
         if domain is not None:
             raise UsageError(tr("--include-password does not go with --domain: the kit is "
@@ -487,7 +500,8 @@ def _export_command(args, env: Environment, tr: Translator) -> ExportCommand:
         out_dir=out_dir, servers=servers, protocol=args.protocol,
         display_name=display_name, username=username, secret_source=secret_source,
         signing=signing, web_host=web_host, net=net,
-        discovery=_discovery_options(args, net, tr, offline=args.offline))
+        discovery=_discovery_options(args, net, tr, offline=args.offline),
+        trust_discovered=args.trust_discovered)
 
 
 def run_export(command: ExportCommand, env: Environment, tr: Translator) -> ExitStatus:
@@ -530,8 +544,20 @@ def run_export(command: ExportCommand, env: Environment, tr: Translator) -> Exit
             raise SetupWizardError(tr("No settings found. Name the servers with --imap, "
                                       "--pop3 and --smtp."))
         config = result.config
-        servers = [*config.incoming, *config.outgoing]
+        from .trust import discovered_servers, unconfirmed
+        servers = discovered_servers(config)
         source, provider, hints = config.source, config.provider, config.hints
+        doubtful = unconfirmed(servers, "flag" if command.trust_discovered else None)
+        if password is not None and doubtful:
+            _print(env, render_discovery(result, tr, style), err=True)
+            from .discovery.base import SOURCE_LABELS
+            raise UsageError(msg(
+                "the password was not put into any file: the servers ({hosts}) come from "
+                "{source}, which cannot prove they belong to your provider. Compare them "
+                "with your provider's help pages; if they are right, add "
+                "--trust-discovered, or name the servers with --imap, --pop3 and --smtp",
+                hosts=", ".join(dict.fromkeys(s.host for s in doubtful)),
+                source=SOURCE_LABELS.get(config.source, config.source)))
         warnings.extend(result.warnings)
         if not config.trusted:
             from .discovery.base import SOURCE_LABELS

@@ -21,6 +21,8 @@ class DiagnoseCommand:
     transcript: bool
     net: "object"
     discovery: "object"
+    #: --trust-discovered: the user vouches for discovered servers (trust.py)
+    trust_discovered: bool = False
 
 @dataclass(frozen=True)
 class DiscoverCommand:
@@ -52,6 +54,8 @@ class ExportCommand:
     web_host: str | None
     net: "object"
     discovery: "object"
+    #: --trust-discovered: the user vouches for discovered servers (trust.py)
+    trust_discovered: bool = False
 
 @dataclass(frozen=True)
 class ProvidersCommand:

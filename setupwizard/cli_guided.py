@@ -106,6 +106,7 @@ FIELD_LABELS = {
     "folders": msg("number"), "size": msg("number"), "ms": msg("number"),
     "names": msg("names"), "issuer": msg("issuer"), "mechanisms": msg("methods"),
     "capabilities": msg("capabilities"), "kind": msg("error"), "tested": msg("address"),
+    "source": msg("where the settings came from"),
 }
 
 

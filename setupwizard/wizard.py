@@ -71,6 +71,8 @@ class Wizard:
         self.style = style
         self.network = network
         self.providers = providers
+        #: whether (and how) the user confirmed discovered servers (trust.py)
+        self.confirmed: str | None = None
 
     @property
     def tr(self) -> Translator:
@@ -152,13 +154,16 @@ class Wizard:
         label = SOURCE_LABELS.get(config.source)
         self.say(msg("The settings come from: {source}",
                      source=label.render(self.tr) if label else config.source))
-        servers = list(config.incoming) + list(config.outgoing)
-        if not config.trusted:
+        from .trust import discovered_servers, unconfirmed
+        servers = discovered_servers(config)
+        if unconfirmed(servers):
             self.show_untrusted(address, servers)
             if not self.p.confirm("confirm-untrusted",
                                   self.tr("Do these servers really belong to your e-mail "
                                           "provider?"), default=False):
                 return self.enter_servers(address)
+            # the password may go to them now (trust.py): say how it was confirmed
+            self.confirmed = "flag" if self.p.assume_yes else "prompt"
         return servers
 
     def show_untrusted(self, address: EmailAddress, servers: list[Server]) -> None:
@@ -298,7 +303,8 @@ class Wizard:
             timeout = getattr(self.o.net, "timeout", 10.0)
             report = diagnose(address, servers, network=self.network, password=password,
                               options=ProbeOptions(timeout=timeout,
-                                                   deadline=max(timeout * 3, timeout + 5)))
+                                                   deadline=max(timeout * 3, timeout + 5)),
+                              confirmed=self.confirmed)
             self.summarise(report)
             if report.verdict != "problem":
                 self.say(self.style(self.tr("Sign-in works for receiving and sending."),

@@ -16,6 +16,7 @@ from ..errors import UsageError
 from ..i18n import msg
 from ..models import DEFAULT_PORTS, DiscoveryResult, EmailAddress, Server
 from ..net import Deadline, Network
+from ..trust import Confirmation, trust_basis
 from .connection import Transcript
 from .engine import Check, ProbeOptions, probe_server
 from .protocols import Credentials
@@ -31,12 +32,14 @@ class ServerReport:
     server: Server
     addresses: tuple[str, ...]
     status: str  # pass | warn | fail
+    #: why a password may go to this server, or "unconfirmed" (trust.TRUST_BASES)
+    trust: str = "trusted-source"
 
     def to_json(self) -> dict:
         return {"protocol": self.server.protocol, "host": self.server.host,
                 "port": self.server.port, "security": self.server.security,
                 "source": self.server.source, "addresses": list(self.addresses),
-                "status": self.status}
+                "status": self.status, "trust": self.trust}
 
 
 @dataclass(frozen=True)
@@ -101,15 +104,17 @@ def parse_server_spec(text: str, protocol: str) -> Server:
 
 
 def recommended_servers(result: DiscoveryResult) -> list[Server]:
-    """The best IMAP, the best POP3 and the best SMTP server discovery found."""
+    """The best IMAP, the best POP3 and the best SMTP server discovery found
+    (untrusted when the settings as a whole are, see trust.py)."""
+    from ..trust import discovered_servers
+    if result.config is None:
+        return []
+    servers = discovered_servers(result.config)
     chosen: list[Server] = []
-    for protocol in ("imap", "pop3"):
-        first = next((s for s in result.incoming if s.protocol == protocol), None)
+    for protocol in ("imap", "pop3", "smtp"):
+        first = next((s for s in servers if s.protocol == protocol), None)
         if first:
             chosen.append(first)
-    first_smtp = next((s for s in result.outgoing if s.protocol == "smtp"), None)
-    if first_smtp:
-        chosen.append(first_smtp)
     return chosen
 
 
@@ -122,12 +127,16 @@ def diagnose(address: str | EmailAddress, servers: Sequence[Server], *,
              network: Network | None = None, username: str | None = None,
              password: str | None = None, token: str | None = None,
              options: ProbeOptions | None = None, record_transcript: bool = False,
-             discovery: DiscoveryResult | None = None) -> Report:
+             discovery: DiscoveryResult | None = None,
+             confirmed: Confirmation | None = None) -> Report:
     """Probe ``servers`` for ``address``; return a Report.
 
     ``username`` overrides each server's username (default: the server's,
     else the address). With neither ``password`` nor ``token`` no login is
-    tried. Never raises for network trouble: it becomes checks.
+    tried. The password or token goes only to servers that trust.py allows
+    (``confirmed``: whether and how the user confirmed discovered servers);
+    for the others every check but the login runs. Never raises for network
+    trouble: it becomes checks.
     """
     if not isinstance(address, EmailAddress):
         address = EmailAddress.parse(address)
@@ -138,13 +147,18 @@ def diagnose(address: str | EmailAddress, servers: Sequence[Server], *,
     transcript = Transcript(enabled=record_transcript)
     results: dict[int, tuple[list[str], list[Check]]] = {}
 
+    trust = [trust_basis(server, confirmed) for server in servers]
+
     def run(index: int, server: Server) -> None:
         creds = None
-        if password is not None or token is not None:
+        blocked = trust[index] == "unconfirmed"
+        if (password is not None or token is not None) and not blocked:
             user = username or server.username or address.ascii
             creds = Credentials(user, password=password, token=token)
         server_options = options if not _oauth2_expected(server) else \
             _with(options, oauth2_expected=True)
+        if blocked and (password is not None or token is not None):
+            server_options = _with(server_options, unconfirmed=True)
         results[index] = probe_server(server, network=network, credentials=creds,
                                       options=server_options, transcript=transcript,
                                       deadline=deadline)
@@ -167,8 +181,12 @@ def diagnose(address: str | EmailAddress, servers: Sequence[Server], *,
         addresses, server_checks = results.get(index, ([], [
             Check("connect.timeout", "fail", server.url, None, {"port": server.port})]))
         checks.extend(server_checks)
-        reports.append(ServerReport(server, tuple(addresses), server_status(server_checks)))
-    return Report(address=address.text, verdict=verdict(reports), servers=tuple(reports),
+        reports.append(ServerReport(server, tuple(addresses), server_status(server_checks),
+                                    trust[index]))
+    outcome = verdict(reports)
+    if outcome == "ok" and any(c.id == "login.skipped-unconfirmed" for c in checks):
+        outcome = "warning"  # the sign-in was not tested: not "everything works"
+    return Report(address=address.text, verdict=outcome, servers=tuple(reports),
                   checks=tuple(checks), transcript=tuple(transcript.lines),
                   discovery=discovery, elapsed_ms=int((time.monotonic() - start) * 1000))
 

@@ -55,6 +55,8 @@ class ProbeOptions:
     deadline: float = 30.0
     #: the provider says this server wants OAuth2 (changes how a refusal reads)
     oauth2_expected: bool = False
+    #: a secret was given, but trust.py forbids sending it to this server
+    unconfirmed: bool = False
 
 
 class LoginClaim:
@@ -276,7 +278,12 @@ class Probe:
         if not options.login:
             return
         if creds is None:
-            self.add("login.skipped-no-password", "skip")
+            if options.unconfirmed:
+                from ..discovery.base import SOURCE_LABELS
+                self.add("login.skipped-unconfirmed", "skip", host=self.server.host,
+                         source=SOURCE_LABELS.get(self.server.source, self.server.source))
+            else:
+                self.add("login.skipped-no-password", "skip")
             return
         if not self.encrypted and not options.allow_insecure_password:
             self.add("login.skipped-insecure", "skip")

@@ -250,6 +250,13 @@ _ALL = [
     _f("login.skipped-unsafe", "login", N_("Password not sent: the connection is not "
                                            "safe"),
        N_("Because of the problem above, the password was not sent to this server.")),
+    _f("login.skipped-unconfirmed", "login", N_("Password not sent: server not confirmed"),
+       N_("The name of this server, {host}, comes from {source}. That source cannot prove "
+          "that the server belongs to your e-mail provider, so your password was not sent "
+          "there: it could have ended up with a stranger. All other checks were done."),
+       N_("Compare the server name with your provider's help pages. If it is right, run "
+          "the test again with --trust-discovered, or name the server yourself with "
+          "--imap, --pop3 or --smtp.")),
     _f("login.skipped-other-address", "login", N_("Sign-in tested on another address"),
        N_("Sign-in was tested once for this server, over {tested}.")),
     # -- mailbox -----------------------------------------------------------

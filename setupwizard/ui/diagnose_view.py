@@ -20,6 +20,17 @@ VERDICTS = {
     "problem": msg("The account cannot be used like this yet: fix the problems marked "
                    "above."),
 }
+#: trust.trust_basis -> why a password may (or may not) go to a server
+TRUST_LABELS = {
+    "named-by-user": msg("You named this server yourself."),
+    "trusted-source": msg("This server comes from a trusted source."),
+    "confirmed-by-user": msg("You confirmed that this server belongs to your provider."),
+    "confirmed-by-flag": msg("You confirmed this server with --trust-discovered (or the "
+                             "wizard's --yes)."),
+    "unconfirmed": msg("Not confirmed: your password is not sent to this server."),
+}
+UNCONFIRMED_VERDICT = msg("The servers answer, but your password was not tested: they "
+                          "are not confirmed (see above).")
 PROTOCOL_LABELS = {"imap": msg("Incoming mail (IMAP)"), "pop3": msg("Incoming mail (POP3)"),
                    "smtp": msg("Outgoing mail (SMTP)")}
 
@@ -67,9 +78,17 @@ def report_to_json(report: Report, tr: Translator) -> dict:
     data = {"address": report.address, "verdict": report.verdict,
             "servers": [s.to_json() for s in report.servers], "checks": checks,
             "transcript": list(report.transcript),
-            "verdict_text": VERDICTS[report.verdict].render(tr),
+            "verdict_text": verdict_text(report, tr),
             "elapsed_ms": report.elapsed_ms}
     return data
+
+
+def verdict_text(report: Report, tr: Translator) -> str:
+    """The closing sentence of a report, in the user's language."""
+    if report.verdict == "warning" and any(r.trust == "unconfirmed" for r in report.servers) \
+            and any(c.id == "login.skipped-unconfirmed" for c in report.checks):
+        return UNCONFIRMED_VERDICT.render(tr)
+    return VERDICTS[report.verdict].render(tr)
 
 
 def _server_heading(server, tr: Translator) -> str:
@@ -92,6 +111,9 @@ def render_text(report: Report, tr: Translator, style: Style) -> str:
         status = server_report.status
         out.append(style(_server_heading(server, tr), "bold") + "  " +
                    style(f"[{STATUS_WORD[status].render(tr)}]", *STATUS_STYLE[status]))
+        trust = TRUST_LABELS[server_report.trust].render(tr)
+        out.append("  " + (style(trust, "yellow") if server_report.trust == "unconfirmed"
+                           else style(trust, "dim")))
         current_address = object()
         for check in report.checks:
             if check.server != server.url:
@@ -122,7 +144,7 @@ def render_text(report: Report, tr: Translator, style: Style) -> str:
             out.append(f"  {line['server']} {line['address'] or ''} {line['direction']}: "
                        f"{line['line']}")
     out.append("")
-    out.append(style(VERDICTS[report.verdict].render(tr),
+    out.append(style(verdict_text(report, tr),
                      *{"ok": ("green", "bold"), "warning": ("yellow", "bold"),
                        "problem": ("red", "bold")}[report.verdict]))
     return "\n".join(out)
@@ -134,7 +156,7 @@ def _md(text: str) -> str:
 
 def render_markdown(report: Report, tr: Translator) -> str:
     out = [f"## {_md(msg('Diagnosis for {address}', address=report.address).render(tr))}", ""]
-    out.append(f"**{_md(VERDICTS[report.verdict].render(tr))}**")
+    out.append(f"**{_md(verdict_text(report, tr))}**")
     if report.discovery is not None and report.discovery.config is not None:
         config = report.discovery.config
         label = SOURCE_LABELS.get(config.source)
@@ -145,6 +167,8 @@ def render_markdown(report: Report, tr: Translator) -> str:
         out.append("")
         out.append(f"### {_md(_server_heading(server, tr))} - "
                    f"{STATUS_WORD[server_report.status].render(tr)}")
+        out.append("")
+        out.append(f"_{_md(TRUST_LABELS[server_report.trust].render(tr))}_")
         out.append("")
         out.append(f"| | {tr('Check')} | {tr('Address')} | ms |")
         out.append("|---|---|---|---|")
