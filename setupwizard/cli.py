@@ -285,13 +285,43 @@ def _read_secret(source: str, env: Environment, *, prompt: str, empty_stdin: str
         line = env.stdin.readline().rstrip("\r\n")
         if not line:
             raise UsageError(empty_stdin)
+        if _undecodable(line):  # never show the line: it is a secret
+            raise UsageError(msg("standard input contains bytes that are not valid text "
+                                 "(UTF-8); save the password as UTF-8 text"))
         return line
     if source == "env":
-        return env.environ["SETUPWIZARD_PASSWORD"]
+        secret = env.environ["SETUPWIZARD_PASSWORD"]
+        if _undecodable(secret):
+            raise UsageError(msg("the environment variable SETUPWIZARD_PASSWORD contains "
+                                 "bytes that are not valid text (UTF-8)"))
+        return secret
     if source == "prompt":
         import getpass
-        return getpass.getpass(prompt) or None
+        try:
+            return getpass.getpass(prompt) or None
+        except UnicodeDecodeError:
+            raise UsageError(msg("the password typed contains bytes that are not valid "
+                                 "text (UTF-8); check the terminal's character set"))
     return None
+
+
+def _undecodable(text: str) -> bool:
+    """True if ``text`` holds bytes that were not valid UTF-8: Python keeps
+    them as lone surrogates (surrogateescape) in argv, the environment and
+    standard input (see Environment)."""
+    return any("\ud800" <= char <= "\udfff" for char in text)
+
+
+def _check_argv(argv: Sequence[str]) -> None:
+    """UsageError for the first argument holding bytes that are not UTF-8: an
+    address, a name or a path like that cannot be shown, compared or written
+    into a setup file."""
+    for argument in argv:
+        if _undecodable(argument):
+            raise UsageError(msg("the argument \"{argument}\" contains bytes that are not "
+                                 "valid text (UTF-8); type it again, or check the "
+                                 "terminal's character set",
+                                 argument=sanitize(argument)[:80]))
 
 
 def run_diagnose(command: DiagnoseCommand, env: Environment, tr: Translator) -> ExitStatus:
@@ -854,6 +884,7 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
     argv = list(sys.argv[1:] if argv is None else argv)
     tr = Translator(pick_language(argv, env.environ))
     try:
+        _check_argv(argv)
         parser = build_parser(tr)
         if not argv and env.stdin_isatty and env.stdout_isatty:
             argv = ["wizard"]  # a person at a terminal: start the guided flow
