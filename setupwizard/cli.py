@@ -295,13 +295,43 @@ def _read_secret(source: str, env: Environment, *, prompt: str, empty_stdin: str
         line = env.stdin.readline().rstrip("\r\n")
         if not line:
             raise UsageError(empty_stdin)
+        if _undecodable(line):  # never show the line: it is a secret
+            raise UsageError(msg("standard input contains bytes that are not valid text "
+                                 "(UTF-8); save the password as UTF-8 text"))
         return line
     if source == "env":
-        return env.environ["SETUPWIZARD_PASSWORD"]
+        secret = env.environ["SETUPWIZARD_PASSWORD"]
+        if _undecodable(secret):
+            raise UsageError(msg("the environment variable SETUPWIZARD_PASSWORD contains "
+                                 "bytes that are not valid text (UTF-8)"))
+        return secret
     if source == "prompt":
         import getpass
-        return getpass.getpass(prompt) or None
+        try:
+            return getpass.getpass(prompt) or None
+        except UnicodeDecodeError:
+            raise UsageError(msg("the password typed contains bytes that are not valid "
+                                 "text (UTF-8); check the terminal's character set"))
     return None
+
+
+def _undecodable(text: str) -> bool:
+    """True if ``text`` holds bytes that were not valid UTF-8: Python keeps
+    them as lone surrogates (surrogateescape) in argv, the environment and
+    standard input (see Environment)."""
+    return any("\ud800" <= char <= "\udfff" for char in text)
+
+
+def _check_argv(argv: Sequence[str]) -> None:
+    """UsageError for the first argument holding bytes that are not UTF-8: an
+    address, a name or a path like that cannot be shown, compared or written
+    into a setup file."""
+    for argument in argv:
+        if _undecodable(argument):
+            raise UsageError(msg("the argument \"{argument}\" contains bytes that are not "
+                                 "valid text (UTF-8); type it again, or check the "
+                                 "terminal's character set",
+                                 argument=sanitize(argument)[:80]))
 
 
 def run_diagnose(command: DiagnoseCommand, env: Environment, tr: Translator) -> ExitStatus:
@@ -863,8 +893,30 @@ def run_check_domain(command: CheckDomainCommand, env: Environment,
 
 
 def _dumps(data) -> str:
+    """One line of JSON. Readable Unicode stays, but every character that a
+    reader could take for a line break, or a terminal for a command, is
+    written as a \\u escape (json.loads gives back the same text): json
+    escapes C0 controls itself; here DEL, C1 controls (U+0085 among them),
+    U+2028, U+2029, invisible format characters (bidi controls, zero-width)
+    and lone surrogates (undecodable bytes). So ``str.splitlines()`` sees
+    exactly one line per JSON value."""
     import json
-    return json.dumps(data, ensure_ascii=False)
+    import re
+    text = json.dumps(data, ensure_ascii=False)
+    # outside strings JSON is plain ASCII, so these can only sit inside strings
+    return re.sub(r"[^\x00-\x7e]", _json_escape, text)
+
+
+def _json_escape(match) -> str:
+    import unicodedata
+    char = match.group()
+    if unicodedata.category(char) not in ("Cc", "Cf", "Zl", "Zp", "Cs"):
+        return char
+    code = ord(char)
+    if code > 0xFFFF:  # JSON spells characters beyond the BMP as a UTF-16 pair
+        code -= 0x10000
+        return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+    return f"\\u{code:04x}"
 
 
 def _print(env: Environment, text: str, *, err: bool = False) -> None:
@@ -880,6 +932,7 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
     argv = list(sys.argv[1:] if argv is None else argv)
     tr = Translator(pick_language(argv, env.environ))
     try:
+        _check_argv(argv)
         parser = build_parser(tr)
         if not argv and env.stdin_isatty and env.stdout_isatty:
             argv = ["wizard"]  # a person at a terminal: start the guided flow

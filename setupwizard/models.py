@@ -60,6 +60,8 @@ class EmailAddress:
             raise InvalidAddress(repr(text), "empty-local")
         raw = text
         text = text.strip()
+        if any("\ud800" <= c <= "\udfff" for c in text):
+            raise InvalidAddress(raw, "not-utf8")  # undecodable bytes (surrogateescape)
         if any(ord(c) < 32 or ord(c) == 127 or 0x80 <= ord(c) < 0xA0 for c in text):
             raise InvalidAddress(raw, "control")
         if not text:
