@@ -277,3 +277,22 @@ def test_autodiscover_redirect_url_document_never_leads_inside(lab, internal_lis
     assert_clean(proc)
     assert internal_listeners["name"].connections == 0
     assert "redirect to an internal address" in proc.stdout, proc.stdout
+
+
+def test_tls_step_refuses_a_bad_server_name_instead_of_crashing(lab):
+    """Servers from discovery are checked already; the TLS step checks again,
+    since ssl raises UnicodeError (not an SSLError) for such a name."""
+    from setupwizard.diagnostics.connection import Transcript
+    from setupwizard.diagnostics.engine import LoginClaim, Probe, ProbeOptions
+    from setupwizard.models import Server
+    from setupwizard.net import Deadline
+    healthy = lab.mail("healthy")
+    server = Server("imap", "imap\\..srvesc.test", 993, "tls", source="srv")
+    checks = Probe(server, healthy.ip, network=lab.network(timeout=2), credentials=None,
+                   options=ProbeOptions(login=False, timeout=2, deadline=6),
+                   transcript=Transcript(enabled=False), claim=LoginClaim([healthy.ip]),
+                   deadline=Deadline(6)).run()
+    failed = [c for c in checks if c.status == "fail"]
+    assert failed and failed[0].id.startswith("tls"), [(c.id, c.status) for c in checks]
+    assert not any("timeout" in c.id for c in checks)
+    assert "not a valid server name" in str(failed[0].details), failed[0]
