@@ -90,6 +90,9 @@ def build_parser(tr: Translator) -> argparse.ArgumentParser:
                          help=tr("also trust the certificate authorities in this file"))
     def seconds(text: str) -> float:
         try:
+            # ASCII only: float() also takes Unicode digits such as "٣"
+            if not text.isascii():
+                raise ValueError(text)
             value = float(text)
         except ValueError:
             raise argparse.ArgumentTypeError(tr("not a number of seconds: {value}").format(
@@ -389,7 +392,21 @@ def _net_options(args, tr: Translator):
         raise UsageError(tr("CA file not found: {path}").format(path=args.ca_file))
     if not 0 < args.timeout <= 300:
         raise UsageError(tr("--timeout must be between 0 and 300 seconds"))
-    return NetOptions(dns_servers=servers, ca_file=args.ca_file, timeout=args.timeout)
+    return NetOptions(dns_servers=servers, ca_file=args.ca_file, timeout=args.timeout,
+                      redirect_allowed=_named_hosts(args))
+
+
+def _named_hosts(args) -> tuple[str, ...]:
+    """Hosts the user named in a URL (``--ispdb-url``): a redirect may lead
+    to their addresses even when those are internal. ``--dns-server`` is no
+    such allowance: it says who answers names, not where to go."""
+    from urllib.parse import urlsplit
+    url = getattr(args, "ispdb_url", None)
+    try:
+        host = urlsplit(url).hostname if url else None
+    except ValueError:
+        host = None
+    return (host,) if host else ()
 
 
 def servers_from_args(args) -> tuple:

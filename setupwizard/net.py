@@ -28,7 +28,7 @@ from urllib.parse import urljoin, urlsplit
 
 from .i18n import msg
 from .errors import (ConnectError, DNSError, HTTPError, NetTimeout, NetworkError,
-                     TLSError, UsageError)
+                     RedirectRefused, TLSError, UsageError)
 
 DEFAULT_TIMEOUT = 10.0
 MAX_HTTP_BODY = 1_000_000  # bytes; config documents are a few kB
@@ -47,6 +47,10 @@ class NetOptions:
     timeout: float = DEFAULT_TIMEOUT
     #: ask the resolver for DNSSEC validation status (AD flag)
     want_dnssec: bool = True
+    #: what the user named (host names, IP addresses, networks): a redirect
+    #: may lead to their addresses even when those are internal (see
+    #: :func:`internal_redirect_refusal`)
+    redirect_allowed: tuple[str, ...] = ()
 
 
 def parse_dns_server(text: str) -> tuple[str, int]:
@@ -77,9 +81,11 @@ def parse_dns_server(text: str) -> tuple[str, int]:
 
 
 def _parse_port(text: str, whole: str) -> int:
-    if not text.isdigit() or not 0 < int(text) < 65536:
+    from .models import parse_port
+    port = parse_port(text)
+    if port is None:
         raise UsageError(msg("bad port in {text}", text=repr(whole)))
-    return int(text)
+    return port
 
 
 class Deadline:
@@ -139,6 +145,51 @@ def https_only(from_url: str, to_url: str) -> str | None:
     """Redirect policy: follow only to https URLs."""
     if urlsplit(to_url).scheme != "https":
         return msg("redirect to an unencrypted http URL refused")
+    return None
+
+
+def is_internal_address(address: str) -> bool:
+    """True for an address no redirect from the internet should lead to:
+    loopback, link-local, private (RFC 1918, ULA, shared 100.64/10),
+    unspecified, multicast, reserved, and IPv4 addresses hidden in IPv6
+    (mapped, 6to4, Teredo) that are one of these. An unparsable address
+    counts as internal."""
+    try:
+        ip = ipaddress.ip_address(address.strip("[]").split("%", 1)[0])
+    except ValueError:
+        return True
+    if isinstance(ip, ipaddress.IPv6Address):
+        inner = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
+        if inner is not None and is_internal_address(str(inner)):
+            return True
+    return (not ip.is_global or ip.is_loopback or ip.is_link_local or ip.is_private
+            or ip.is_unspecified or ip.is_multicast or ip.is_reserved)
+
+
+def internal_redirect_refusal(addresses: Iterable[str],
+                              allowed: Iterable[str]) -> str | None:
+    """The redirect rule, in one place: None when a redirect may go to a
+    host with ``addresses``, else the first forbidden address.
+
+    Forbidden is any internal address (:func:`is_internal_address`) that is
+    not in ``allowed`` - the addresses and networks the user named (host
+    names there must already be resolved by the caller)."""
+    networks = []
+    for entry in allowed:
+        try:
+            networks.append(ipaddress.ip_network(entry.strip("[]"), strict=False))
+        except ValueError:
+            continue
+    for address in addresses:
+        if not is_internal_address(address):
+            continue
+        try:
+            ip = ipaddress.ip_address(address.strip("[]").split("%", 1)[0])
+        except ValueError:
+            return address
+        mapped = getattr(ip, "ipv4_mapped", None)
+        if not any(ip in net or (mapped is not None and mapped in net) for net in networks):
+            return address
     return None
 
 
@@ -416,10 +467,12 @@ class Network:
                 if target in visited or len(visited) > max_redirects:
                     raise HTTPError(msg("too many redirects or a redirect loop at {url}", url=target),
                                     status=response.status, host=urlsplit(url).hostname)
-                refusal = redirect_policy(current, target)
+                refusal = redirect_policy(current, target) or \
+                    self.redirect_refusal(target, timeout=timeout, deadline=deadline)
                 if refusal:
-                    raise HTTPError(msg("{reason}: {url}", reason=refusal, url=target), status=response.status,
-                                    host=urlsplit(current).hostname)
+                    raise RedirectRefused(msg("{reason}: {url}", reason=refusal, url=target),
+                                          status=response.status,
+                                          host=urlsplit(current).hostname)
                 if response.status == 303 or (response.status in (301, 302)
                                               and current_method == "POST"
                                               and method_after_redirect == "GET"):
@@ -427,6 +480,43 @@ class Network:
                 current = target
                 continue
             return _with_history(response, visited)
+
+    def redirect_refusal(self, url: str, *, timeout: float | None = None,
+                         deadline: Deadline | None = None):
+        """Why a redirect (an HTTP Location, an Autodiscover redirectUrl...)
+        must not go to ``url``, or None when it may.
+
+        Refused: a host that is, or resolves to, an internal address the
+        user did not name (:func:`internal_redirect_refusal`, with the
+        addresses of ``NetOptions.redirect_allowed``). The answer is
+        cached, so the connection that follows uses the addresses checked
+        here. A name that does not resolve is left to the request to
+        report. Raises nothing but NetTimeout/DNSError of a timed-out lookup.
+        """
+        host = urlsplit(url).hostname
+        if not host:
+            return None
+        try:
+            addresses = self.resolve_host(host, timeout=timeout, deadline=deadline)
+        except DNSError as exc:
+            if exc.kind == "timeout":
+                raise
+            return None
+        allowed: list[str] = []
+        for entry in self.options.redirect_allowed:
+            try:
+                ipaddress.ip_network(entry.strip("[]"), strict=False)
+                allowed.append(entry)
+            except ValueError:  # a name the user gave: allow what it resolves to
+                try:
+                    allowed.extend(self.resolve_host(entry, timeout=timeout,
+                                                     deadline=deadline))
+                except DNSError:
+                    pass
+        bad = internal_redirect_refusal(addresses, allowed)
+        if bad is None:
+            return None
+        return msg("redirect to an internal address ({address}) refused", address=bad)
 
     def _http_once(self, method, url, data, headers, timeout, deadline, max_bytes):
         import requests
@@ -446,8 +536,8 @@ class Network:
             with self._session().request(method, url, data=data, headers=all_headers,
                                          timeout=(per_op, per_op), stream=True,
                                          allow_redirects=False) as resp:
-                declared = resp.headers.get("content-length", "")
-                if declared.isdigit() and int(declared) > max_bytes:
+                declared = resp.headers.get("content-length", "").strip()
+                if declared.isascii() and declared.isdigit() and int(declared) > max_bytes:
                     raise HTTPError(msg("answer from {host} is too large ({size} bytes)", host=host, size=declared),
                                     status=resp.status_code, host=host)
                 body = _read_body(resp, max_bytes, deadline, host)

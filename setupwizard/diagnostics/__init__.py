@@ -60,7 +60,7 @@ def parse_server_spec(text: str, protocol: str) -> Server:
     995/110, 465/587); without a security, implicit TLS unless the port is
     a STARTTLS port. Raises UsageError.
     """
-    from ..models import is_hostname, to_ascii_domain
+    from ..models import is_hostname, parse_port, to_ascii_domain
     spec = text.strip()
     security = None
     if "/" in spec:
@@ -82,9 +82,9 @@ def parse_server_spec(text: str, protocol: str) -> Server:
     elif spec.count(":") == 1:
         host, port = spec.split(":")
     if port is not None:
-        if not port.isdigit() or not 0 < int(port) < 65536:
+        port = parse_port(port)  # ASCII digits only: int() takes "²" and "٣" too
+        if port is None:
             raise UsageError(msg("bad port in {spec}", spec=text))
-        port = int(port)
     if security is None:
         starttls_ports = {DEFAULT_PORTS[(protocol, "starttls")], 25}
         security = "starttls" if port in starttls_ports else "tls"

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from ..errors import ConnectError, NetTimeout, NetworkError, TLSError
 from ..i18n import msg
+from ..models import check_hostname
 from ..net import Deadline
 
 MAX_LINE = 16_384
@@ -192,9 +193,16 @@ class Connection:
                                         "the encryption: {data}", host=self.host,
                                         data=injected[:80].decode("utf-8", "replace")),
                                     kind="injection", host=self.host, port=self.port)
+        server_name = check_hostname(self.host, allow_ip=True)
+        if server_name is None:
+            # ssl would raise UnicodeError/ValueError for such a name (an
+            # escaped dot from DNS, an empty label): say so instead
+            raise TLSError(msg("{host} is not a valid server name; no encrypted connection "
+                               "was tried", host=repr(self.host)),
+                           host=self.host, port=self.port)
         try:
             self.sock.settimeout(self.deadline.cap(self.timeout))
-            wrapped = context.wrap_socket(self.sock, server_hostname=self.host)
+            wrapped = context.wrap_socket(self.sock, server_hostname=server_name)
         except ssl.SSLCertVerificationError as exc:
             error = TLSError(msg("the certificate of {host} was rejected: {reason}",
                                  host=self.host, reason=exc.verify_message or str(exc)),

@@ -167,7 +167,7 @@ class IMAPClient:
         sent_continuation = False
         for _ in range(MAX_RESPONSE_LINES):
             line = self.conn.read_line()
-            literal = re.search(r"\{(\d+)\}$", line)
+            literal = re.search(r"\{([0-9]+)\}$", line)
             if literal:
                 data = self.conn.read_exact(int(literal.group(1)))
                 line = line + data.decode("utf-8", "replace") + self.conn.read_line()
@@ -237,7 +237,7 @@ class IMAPClient:
         messages = None
         for line in untagged2:
             parts = line.split()
-            if len(parts) >= 3 and parts[2].upper() == "EXISTS" and parts[1].isdigit():
+            if len(parts) >= 3 and parts[2].upper() == "EXISTS" and _digits(parts[1]):
                 messages = int(parts[1])
         return Mailbox(folders=folders if reply.ok else None,
                        messages=messages if reply2.ok else None)
@@ -330,7 +330,7 @@ class POP3Client:
     def mailbox(self) -> Mailbox:
         reply = self._command("STAT")
         parts = reply.text.split()
-        if reply.ok and len(parts) >= 2 and parts[0].isdigit() and parts[1].isdigit():
+        if reply.ok and len(parts) >= 2 and _digits(parts[0]) and _digits(parts[1]):
             return Mailbox(messages=int(parts[0]), size=int(parts[1]))
         return Mailbox()
 
@@ -349,7 +349,7 @@ class SMTPClient:
         lines = []
         for _ in range(1000):
             line = self.conn.read_line()
-            if len(line) < 3 or not line[:3].isdigit():
+            if len(line) < 3 or not _digits(line[:3]):
                 raise ProtocolError(msg("{host} sent an answer that is not SMTP",
                                         host=self.conn.host))
             lines.append(line[4:])
@@ -446,3 +446,8 @@ def choose_mechanism(protocol: str, mechanisms: list[str], creds: Credentials,
     if protocol == "smtp" and "LOGIN" in mechanisms:
         return "LOGIN"
     return None
+
+
+def _digits(text: str) -> bool:
+    """ASCII digits only: str.isdigit() also says yes to "²", which int() refuses."""
+    return text.isascii() and text.isdigit()
