@@ -348,6 +348,11 @@ def _server(element, protocol: str, kind: str, address: str | None, source: str,
                          "STARTTLS port; it was read as STARTTLS", host=host, port=port))
     spa = (_text(element, "SPA") or "on").lower() != "off"
     login = _text(element, "LoginName")
+    if login is not None and _unsafe(login):
+        notes.append(msg("the Autodiscover answer gives {host} a user name with a line "
+                         "break or another control character, which could smuggle "
+                         "commands to the server; this server was skipped", host=host))
+        return None
     extra: list[tuple[str, object]] = []
     for name, key in (("DomainRequired", "domain_required"), ("AuthRequired", "auth_required"),
                       ("UsePOPAuth", "use_incoming_login"), ("SMTPLast", "smtp_last")):
@@ -358,6 +363,16 @@ def _server(element, protocol: str, kind: str, address: str | None, source: str,
                   username=login or address,
                   auth=("password-encrypted",) if spa else ("password-cleartext",),
                   source=source, extra=tuple(extra))
+
+
+def _unsafe(value: str) -> bool:
+    """True when ``value`` may not go into a protocol line (CR, LF, NUL...)."""
+    from .diagnostics.connection import UnsafeArgument, protocol_argument
+    try:
+        protocol_argument(value, "")
+    except UnsafeArgument:
+        return True
+    return False
 
 
 def _parse_xml(data: bytes):

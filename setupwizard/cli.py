@@ -375,10 +375,10 @@ def run_diagnose(command: DiagnoseCommand, env: Environment, tr: Translator) -> 
         text = render_markdown(report, tr)
     else:
         text = render_text(report, tr, Style(env.colour))
-    from .diagnostics.connection import MIN_SECRET
-    for secret in (password, token):
-        if secret and len(secret) >= MIN_SECRET:
-            text = text.replace(secret, "***")  # belt and braces
+    from .diagnostics.redaction import Redactor, secret_forms
+    # belt and braces: the report's details are already scrubbed
+    text = Redactor(secret_forms(command.username or command.address, password,
+                                 token)).text(text)
     _print(env, text)
     return ExitStatus.OK if report.verdict in ("ok", "warning") else ExitStatus.NOT_FOUND
 

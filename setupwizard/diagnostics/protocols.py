@@ -13,8 +13,9 @@ import base64
 import re
 from dataclasses import dataclass, field
 
-from ..i18n import msg
-from .connection import REDACTED, Connection, ProtocolError
+from ..i18n import N_, msg
+from .connection import REDACTED, Connection, ProtocolError, protocol_argument
+from .redaction import secret_forms
 
 MAX_RESPONSE_LINES = 100_000
 CODE = re.compile(r"^\[([A-Za-z0-9/\-]+)(?:\s+([^\]]*))?\]\s*(.*)$")
@@ -29,16 +30,16 @@ class Credentials:
     token: str | None = field(default=None, repr=False)
 
     def secrets(self) -> tuple[str, ...]:
-        out = []
-        for secret in (self.password, self.token):
-            if secret:
-                out.append(secret)
-        for payload in (sasl_plain(self), sasl_xoauth2(self), sasl_oauthbearer(self)):
-            if payload:
-                out.append(payload)
-        if self.password:
-            out.append(_b64(self.password))
-        return tuple(out)
+        """Every form of the password and token on the wire (see redaction)."""
+        return secret_forms(self.username, self.password, self.token)
+
+
+def _check_credentials(creds: Credentials) -> None:
+    """UnsafeArgument unless the user name and token are safe for a command
+    line (the password is checked where it is sent unencoded)."""
+    protocol_argument(creds.username, N_("user name"))
+    if creds.token is not None:
+        protocol_argument(creds.token, N_("access token"))
 
 
 def _b64(text: str) -> str:
@@ -219,7 +220,9 @@ class IMAPClient:
         return reply
 
     def login(self, creds: Credentials, caps: frozenset[str], mechanism: str) -> Reply:
+        _check_credentials(creds)
         if mechanism == "LOGIN":
+            protocol_argument(creds.password or "", N_("password"))
             return self._command(f"LOGIN {_imap_quote(creds.username)} "
                                  f"{_imap_quote(creds.password or '')}",
                                  shown=f"LOGIN {_imap_quote(creds.username)} {REDACTED}")[0]
@@ -247,10 +250,9 @@ class IMAPClient:
 
 
 def _imap_quote(text: str) -> str:
-    if any(c in text for c in "\r\n\0") or not text.isascii():
-        # a literal would be needed; AUTHENTICATE PLAIN is used instead when
-        # possible, and such a LOGIN is simply refused by the server
-        text = text.replace("\r", "").replace("\n", "").replace("\0", "")
+    # control characters were refused before (protocol_argument); non-ASCII
+    # would need a literal: AUTHENTICATE PLAIN is used instead when possible,
+    # and such a LOGIN is simply refused by the server
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
@@ -315,10 +317,18 @@ class POP3Client:
         return self._command("STLS")
 
     def login(self, creds: Credentials, caps: frozenset[str], mechanism: str) -> Reply:
+        _check_credentials(creds)
         if mechanism == "USER":
+            protocol_argument(creds.password or "", N_("password"))
             reply = self._command(f"USER {creds.username}")
             if not reply.ok:
                 return reply
+            if self.conn.has_unread():
+                # a second answer to USER would be read as the answer to PASS
+                raise ProtocolError(msg("{host} sent more than one answer to USER",
+                                        host=self.conn.host),
+                                    host=self.conn.host, port=self.conn.port)
+            # only PASS's own +OK means the sign-in worked
             return self._command(f"PASS {creds.password or ''}", shown=f"PASS {REDACTED}")
         payload = sasl_payload(mechanism, creds)
         reply = self._command(f"AUTH {mechanism} {payload}",
@@ -403,6 +413,7 @@ class SMTPClient:
         return self._command("STARTTLS")
 
     def login(self, creds: Credentials, caps: frozenset[str], mechanism: str) -> Reply:
+        _check_credentials(creds)
         if mechanism == "LOGIN":
             reply = self._command("AUTH LOGIN")
             if reply.status != "334":
