@@ -6,7 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-HEAVY = ("dataclasses", "typing", "json", "inspect", "dns", "requests", "urllib3",
+HEAVY = ("dataclasses", "typing", "json", "inspect", "dns", "httpx", "httpcore", "anyio", "requests", "urllib3",
          "questionary", "cryptography", "defusedxml", "segno", "publicsuffixlist")
 
 
