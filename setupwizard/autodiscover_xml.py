@@ -49,7 +49,7 @@ from xml.sax.saxutils import escape
 from .errors import ConfigDocumentError, UsageError
 from .i18n import Message, msg
 from .clientconfig import xml_text
-from .models import DEFAULT_PORTS, Server, is_hostname
+from .models import DEFAULT_PORTS, Server, check_hostname, is_hostname, parse_port
 
 REQUEST_NS = "http://schemas.microsoft.com/exchange/autodiscover/outlook/requestschema/2006"
 RESPONSE_NS = "http://schemas.microsoft.com/exchange/autodiscover/responseschema/2006"
@@ -318,11 +318,12 @@ def security_of(port: int, ssl: str | None, encryption: str | None) -> tuple[str
 
 def _server(element, protocol: str, kind: str, address: str | None, source: str,
             notes: list[Message]) -> Server | None:
-    host = (_text(element, "Server") or "").rstrip(".").lower()
-    if not host or not _valid_host(host):
+    raw_host = (_text(element, "Server") or "").rstrip(".").lower()
+    host = check_hostname(raw_host, allow_ip=True) if raw_host else None
+    if host is None:
         notes.append(msg("the Autodiscover answer names a {type} server without a valid "
                          "host name ({host}); it was skipped", type=kind,
-                         host=_clean(host) or "-"))
+                         host=_clean(raw_host) or "-"))
         return None
     ssl = _text(element, "SSL")
     encryption = _text(element, "Encryption")
@@ -335,8 +336,8 @@ def _server(element, protocol: str, kind: str, address: str | None, source: str,
     if port_text is None:
         provisional, _ = security_of(0, ssl, encryption)
         port = DEFAULT_PORTS[(protocol, provisional)]
-    elif port_text.isdigit() and 0 < int(port_text) < 65536:
-        port = int(port_text)
+    elif (checked_port := parse_port(port_text)) is not None:
+        port = checked_port
     else:
         notes.append(msg("the Autodiscover answer gives {host} the invalid port {port}; "
                          "this server was skipped", host=host, port=_clean(port_text)))
@@ -347,6 +348,11 @@ def _server(element, protocol: str, kind: str, address: str | None, source: str,
                          "STARTTLS port; it was read as STARTTLS", host=host, port=port))
     spa = (_text(element, "SPA") or "on").lower() != "off"
     login = _text(element, "LoginName")
+    if login is not None and _unsafe(login):
+        notes.append(msg("the Autodiscover answer gives {host} a user name with a line "
+                         "break or another control character, which could smuggle "
+                         "commands to the server; this server was skipped", host=host))
+        return None
     extra: list[tuple[str, object]] = []
     for name, key in (("DomainRequired", "domain_required"), ("AuthRequired", "auth_required"),
                       ("UsePOPAuth", "use_incoming_login"), ("SMTPLast", "smtp_last")):
@@ -357,6 +363,16 @@ def _server(element, protocol: str, kind: str, address: str | None, source: str,
                   username=login or address,
                   auth=("password-encrypted",) if spa else ("password-cleartext",),
                   source=source, extra=tuple(extra))
+
+
+def _unsafe(value: str) -> bool:
+    """True when ``value`` may not go into a protocol line (CR, LF, NUL...)."""
+    from .diagnostics.connection import UnsafeArgument, protocol_argument
+    try:
+        protocol_argument(value, "")
+    except UnsafeArgument:
+        return True
+    return False
 
 
 def _parse_xml(data: bytes):
@@ -427,9 +443,6 @@ def _text(element, name: str) -> str | None:
     return text[:MAX_TEXT] or None
 
 
-def _valid_host(host: str) -> bool:
-    if is_hostname(host):
-        return True
     import ipaddress
     try:
         ipaddress.ip_address(host.strip("[]"))

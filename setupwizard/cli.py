@@ -90,6 +90,9 @@ def build_parser(tr: Translator) -> argparse.ArgumentParser:
                          help=tr("also trust the certificate authorities in this file"))
     def seconds(text: str) -> float:
         try:
+            # ASCII only: float() also takes Unicode digits such as "٣"
+            if not text.isascii():
+                raise ValueError(text)
             value = float(text)
         except ValueError:
             raise argparse.ArgumentTypeError(tr("not a number of seconds: {value}").format(
@@ -295,13 +298,43 @@ def _read_secret(source: str, env: Environment, *, prompt: str, empty_stdin: str
         line = env.stdin.readline().rstrip("\r\n")
         if not line:
             raise UsageError(empty_stdin)
+        if _undecodable(line):  # never show the line: it is a secret
+            raise UsageError(msg("standard input contains bytes that are not valid text "
+                                 "(UTF-8); save the password as UTF-8 text"))
         return line
     if source == "env":
-        return env.environ["SETUPWIZARD_PASSWORD"]
+        secret = env.environ["SETUPWIZARD_PASSWORD"]
+        if _undecodable(secret):
+            raise UsageError(msg("the environment variable SETUPWIZARD_PASSWORD contains "
+                                 "bytes that are not valid text (UTF-8)"))
+        return secret
     if source == "prompt":
         import getpass
-        return getpass.getpass(prompt) or None
+        try:
+            return getpass.getpass(prompt) or None
+        except UnicodeDecodeError:
+            raise UsageError(msg("the password typed contains bytes that are not valid "
+                                 "text (UTF-8); check the terminal's character set"))
     return None
+
+
+def _undecodable(text: str) -> bool:
+    """True if ``text`` holds bytes that were not valid UTF-8: Python keeps
+    them as lone surrogates (surrogateescape) in argv, the environment and
+    standard input (see Environment)."""
+    return any("\ud800" <= char <= "\udfff" for char in text)
+
+
+def _check_argv(argv: Sequence[str]) -> None:
+    """UsageError for the first argument holding bytes that are not UTF-8: an
+    address, a name or a path like that cannot be shown, compared or written
+    into a setup file."""
+    for argument in argv:
+        if _undecodable(argument):
+            raise UsageError(msg("the argument \"{argument}\" contains bytes that are not "
+                                 "valid text (UTF-8); type it again, or check the "
+                                 "terminal's character set",
+                                 argument=sanitize(argument)[:80]))
 
 
 def run_diagnose(command: DiagnoseCommand, env: Environment, tr: Translator) -> ExitStatus:
@@ -342,10 +375,10 @@ def run_diagnose(command: DiagnoseCommand, env: Environment, tr: Translator) -> 
         text = render_markdown(report, tr)
     else:
         text = render_text(report, tr, Style(env.colour))
-    from .diagnostics.connection import MIN_SECRET
-    for secret in (password, token):
-        if secret and len(secret) >= MIN_SECRET:
-            text = text.replace(secret, "***")  # belt and braces
+    from .diagnostics.redaction import Redactor, secret_forms
+    # belt and braces: the report's details are already scrubbed
+    text = Redactor(secret_forms(command.username or command.address, password,
+                                 token)).text(text)
     _print(env, text)
     return ExitStatus.OK if report.verdict in ("ok", "warning") else ExitStatus.NOT_FOUND
 
@@ -359,7 +392,21 @@ def _net_options(args, tr: Translator):
         raise UsageError(tr("CA file not found: {path}").format(path=args.ca_file))
     if not 0 < args.timeout <= 300:
         raise UsageError(tr("--timeout must be between 0 and 300 seconds"))
-    return NetOptions(dns_servers=servers, ca_file=args.ca_file, timeout=args.timeout)
+    return NetOptions(dns_servers=servers, ca_file=args.ca_file, timeout=args.timeout,
+                      redirect_allowed=_named_hosts(args))
+
+
+def _named_hosts(args) -> tuple[str, ...]:
+    """Hosts the user named in a URL (``--ispdb-url``): a redirect may lead
+    to their addresses even when those are internal. ``--dns-server`` is no
+    such allowance: it says who answers names, not where to go."""
+    from urllib.parse import urlsplit
+    url = getattr(args, "ispdb_url", None)
+    try:
+        host = urlsplit(url).hostname if url else None
+    except ValueError:
+        host = None
+    return (host,) if host else ()
 
 
 def servers_from_args(args) -> tuple:
@@ -863,8 +910,30 @@ def run_check_domain(command: CheckDomainCommand, env: Environment,
 
 
 def _dumps(data) -> str:
+    """One line of JSON. Readable Unicode stays, but every character that a
+    reader could take for a line break, or a terminal for a command, is
+    written as a \\u escape (json.loads gives back the same text): json
+    escapes C0 controls itself; here DEL, C1 controls (U+0085 among them),
+    U+2028, U+2029, invisible format characters (bidi controls, zero-width)
+    and lone surrogates (undecodable bytes). So ``str.splitlines()`` sees
+    exactly one line per JSON value."""
     import json
-    return json.dumps(data, ensure_ascii=False)
+    import re
+    text = json.dumps(data, ensure_ascii=False)
+    # outside strings JSON is plain ASCII, so these can only sit inside strings
+    return re.sub(r"[^\x00-\x7e]", _json_escape, text)
+
+
+def _json_escape(match) -> str:
+    import unicodedata
+    char = match.group()
+    if unicodedata.category(char) not in ("Cc", "Cf", "Zl", "Zp", "Cs"):
+        return char
+    code = ord(char)
+    if code > 0xFFFF:  # JSON spells characters beyond the BMP as a UTF-16 pair
+        code -= 0x10000
+        return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+    return f"\\u{code:04x}"
 
 
 def _print(env: Environment, text: str, *, err: bool = False) -> None:
@@ -880,6 +949,7 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
     argv = list(sys.argv[1:] if argv is None else argv)
     tr = Translator(pick_language(argv, env.environ))
     try:
+        _check_argv(argv)
         parser = build_parser(tr)
         if not argv and env.stdin_isatty and env.stdout_isatty:
             argv = ["wizard"]  # a person at a terminal: start the guided flow

@@ -145,9 +145,9 @@ def run_wizard(args, env: Environment, tr: Translator, *, net_options, discovery
     servers = servers_from_args(args)
     password = None
     if args.password_stdin:
-        password = env.stdin.readline().rstrip("\r\n")
-        if not password:
-            raise UsageError(tr("standard input is empty: nothing to sign in with"))
+        from .cli import _read_secret
+        password = _read_secret("stdin", env, prompt="", empty_stdin=tr(
+            "standard input is empty: nothing to sign in with"))
     options = WizardOptions(
         lang_given=lang_given, address=args.address, protocol=args.protocol,
         password=password, test_login=not args.no_login, devices=devices,

@@ -21,7 +21,8 @@ from typing import Iterator, Mapping
 from .errors import ConfigDocumentError, UsageError
 from .i18n import Message, msg
 from .models import (DEFAULT_PORTS, SECURITY_TO_SOCKET_TYPE, SOCKET_TYPES, AccountConfig,
-                     EmailAddress, Hint, ProviderRef, Server, is_hostname, to_ascii_domain)
+                     EmailAddress, Hint, ProviderRef, Server, check_hostname, is_hostname,
+                     to_ascii_domain)
 from .placeholders import expand
 
 __all__ = ["ClientConfig", "OAuth2", "WriteSpec", "parse", "write", "MAX_DOCUMENT_SIZE"]
@@ -335,14 +336,9 @@ class _Reader:
             host = host[:-1]
         if self.address is None and "%" in host and not any(c.isspace() for c in host):
             return host  # a template for the whole domain, filled in later
-        host = host.lower()
-        try:
-            return str(ipaddress.ip_address(host.strip("[]")))
-        except ValueError:
-            pass
-        ascii_host = host if host.isascii() else to_ascii_domain(host)
-        if ascii_host and is_hostname(ascii_host):
-            return ascii_host
+        checked = check_hostname(host, allow_ip=True)
+        if checked is not None:
+            return checked
         self.notes.append(msg("Skipped a {protocol} server: \"{host}\" is not a valid host "
                               "name", protocol=protocol.upper(), host=raw))
         return None

@@ -19,6 +19,7 @@ leak out of the library::
         ├── ConnectError             refused, unreachable, reset
         ├── TLSError                 handshake or certificate verification failed
         └── HTTPError                bad status, redirect loop, oversized body (.status)
+            └── RedirectRefused      a redirect the policy forbids (http, internal address)
 
 Messages are short English sentences for logs; what users see is built from
 the attributes by the ``ui`` layer in their language. No message ever
@@ -125,3 +126,8 @@ class HTTPError(NetworkError):
     def __init__(self, message: str, *, status: int | None = None, **kw) -> None:
         super().__init__(message, **kw)
         self.status = status
+
+
+class RedirectRefused(HTTPError):
+    """A redirect was not followed: the caller's policy (https only...) or
+    the internal-address rule of ``net.Network.redirect_refusal`` forbids it."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -60,6 +61,8 @@ class EmailAddress:
             raise InvalidAddress(repr(text), "empty-local")
         raw = text
         text = text.strip()
+        if any("\ud800" <= c <= "\udfff" for c in text):
+            raise InvalidAddress(raw, "not-utf8")  # undecodable bytes (surrogateescape)
         if any(ord(c) < 32 or ord(c) == 127 or 0x80 <= ord(c) < 0xA0 for c in text):
             raise InvalidAddress(raw, "control")
         if not text:
@@ -117,19 +120,82 @@ def to_ascii_domain(domain: str) -> str | None:
     return ascii_domain
 
 
+_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?", re.ASCII)
+_ASCII_PORT = re.compile(r"[0-9]{1,5}", re.ASCII)
+
+
 def is_hostname(name: str) -> bool:
-    """True if ``name`` is an ASCII host name (LDH labels, 1-63 chars each)."""
-    if not name or len(name) > 253:
+    """True if ``name`` is an ASCII host name: letters, digits and inner
+    hyphens, labels of 1-63 characters, at most 253 in all, one trailing
+    dot allowed. No underscores (``_imaps._tcp`` names a service, not a
+    host), no backslashes or other escapes, no empty labels."""
+    if not isinstance(name, str) or not name or len(name) > 254:
         return False
     name = name[:-1] if name.endswith(".") else name
-    for label in name.split("."):
-        if not 0 < len(label) <= 63:
-            return False
-        if label.startswith("-") or label.endswith("-"):
-            return False
-        if not all(c.isascii() and (c.isalnum() or c in "-_") for c in label):
-            return False
-    return True
+    if not name or len(name) > 253:
+        return False
+    return all(_LABEL.fullmatch(label) for label in name.lower().split("."))
+
+
+def check_hostname(name: object, *, allow_ip: bool = False) -> str | None:
+    """The one check for a server name received from anywhere (SRV, MX,
+    autoconfig, Autodiscover, the command line, ...).
+
+    Returns the name as we use it on the wire - lower case, IDNA (punycode)
+    for Unicode names, without a trailing dot - or None when it is not a
+    usable host name: escaped or empty labels (dnspython writes a dot inside
+    a label as ``\\.``), underscores, over-long names, a numeric last label
+    (an IP address in disguise), punycode that does not decode. With
+    ``allow_ip`` an IPv4 or IPv6 literal (brackets allowed) is returned in
+    its normal form. Never raises.
+    """
+    import ipaddress
+    if not isinstance(name, str):
+        return None
+    text = name.strip()
+    if allow_ip:
+        try:
+            return str(ipaddress.ip_address(text[1:-1] if text.startswith("[")
+                                            and text.endswith("]") else text))
+        except ValueError:
+            pass
+    if text.endswith(".") and not text.endswith(".."):
+        text = text[:-1]
+    if not text or len(text) > 253:
+        return None
+    text = text.lower()
+    if not text.isascii():
+        if any(c in text for c in "\\_") or any(not c.isprintable() or c.isspace()
+                                               for c in text):
+            return None
+        try:
+            import idna
+            text = idna.encode(text, uts46=True).decode("ascii").lower()
+        except Exception:  # idna raises several unrelated types; all mean "invalid"
+            return None
+    if not is_hostname(text) or text.rsplit(".", 1)[-1].isdigit():
+        return None
+    if "xn--" in text:
+        try:  # a punycode label must decode (xn--zz is not a name)
+            import idna
+            idna.decode(text)
+        except Exception:  # idna raises several unrelated types; all mean "invalid"
+            return None
+    return text
+
+
+def parse_port(text: object) -> int | None:
+    """A TCP port from text: ASCII digits only (Python's ``int()`` and
+    ``str.isdigit()`` also take Unicode digits such as ``²`` or ``٣``),
+    1 to 65535. Returns None for anything else; never raises."""
+    if isinstance(text, bool):
+        return None
+    if isinstance(text, int):
+        return text if 0 < text < 65536 else None
+    if not isinstance(text, str) or not _ASCII_PORT.fullmatch(text.strip()):
+        return None
+    port = int(text.strip())
+    return port if 0 < port < 65536 else None
 
 
 @dataclass(frozen=True)

@@ -75,7 +75,7 @@ _SOURCE_KEYS = frozenset({"url", "what", "checked"})
 
 _ID = re.compile(r"[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?")
 _HINT_ID = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _PLACEHOLDER = re.compile(r"%[A-Za-z]*%?")
 # A quick yes for ordinary host names; anything it rejects goes to
 # models.is_hostname, which has the last word (loading stays fast).

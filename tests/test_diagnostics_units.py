@@ -10,6 +10,7 @@ from setupwizard.diagnostics import ServerReport, parse_server_spec, server_stat
 from setupwizard.diagnostics.certificates import hostname_matches
 from setupwizard.diagnostics.codes import classify_login
 from setupwizard.diagnostics.connection import Transcript
+from setupwizard.diagnostics.redaction import Redactor
 from setupwizard.diagnostics.engine import Check
 from setupwizard.diagnostics.protocols import (Credentials, Reply, choose_mechanism,
                                                sasl_plain, sasl_xoauth2)
@@ -147,7 +148,7 @@ def test_mechanism_choice():
 def test_credentials_never_show_secrets_and_transcript_scrubs_them():
     creds = Credentials("alice", password="Canary-Pw-7f3a9c", token="tok-123")
     assert "Canary" not in repr(creds) and "tok-123" not in repr(creds)
-    transcript = Transcript(secrets=creds.secrets())
+    transcript = Transcript(redactor=Redactor(creds.secrets()))
     transcript.add("imap://h:993", None, "S", "echo Canary-Pw-7f3a9c and " + sasl_plain(creds))
     transcript.add("imap://h:993", None, "S", "xo " + sasl_xoauth2(creds))
     text = str(transcript.lines)

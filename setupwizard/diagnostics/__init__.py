@@ -20,6 +20,7 @@ from ..trust import Confirmation, trust_basis
 from .connection import Transcript
 from .engine import Check, ProbeOptions, probe_server
 from .protocols import Credentials
+from .redaction import Redactor
 
 __all__ = ["diagnose", "Report", "ServerReport", "Check", "ProbeOptions", "Credentials",
            "parse_server_spec", "recommended_servers"]
@@ -60,7 +61,7 @@ def parse_server_spec(text: str, protocol: str) -> Server:
     995/110, 465/587); without a security, implicit TLS unless the port is
     a STARTTLS port. Raises UsageError.
     """
-    from ..models import is_hostname, to_ascii_domain
+    from ..models import is_hostname, parse_port, to_ascii_domain
     spec = text.strip()
     security = None
     if "/" in spec:
@@ -82,9 +83,9 @@ def parse_server_spec(text: str, protocol: str) -> Server:
     elif spec.count(":") == 1:
         host, port = spec.split(":")
     if port is not None:
-        if not port.isdigit() or not 0 < int(port) < 65536:
+        port = parse_port(port)  # ASCII digits only: int() takes "²" and "٣" too
+        if port is None:
             raise UsageError(msg("bad port in {spec}", spec=text))
-        port = int(port)
     if security is None:
         starttls_ports = {DEFAULT_PORTS[(protocol, "starttls")], 25}
         security = "starttls" if port in starttls_ports else "tls"
@@ -144,7 +145,9 @@ def diagnose(address: str | EmailAddress, servers: Sequence[Server], *,
     options = options or ProbeOptions()
     start = time.monotonic()
     deadline = Deadline(options.deadline)
-    transcript = Transcript(enabled=record_transcript)
+    # every form of every secret, known before any thread can write a line
+    redactor = _redactor(address, servers, username, password, token)
+    transcript = Transcript(enabled=record_transcript, redactor=redactor)
     results: dict[int, tuple[list[str], list[Check]]] = {}
 
     trust = [trust_basis(server, confirmed) for server in servers]
@@ -163,12 +166,6 @@ def diagnose(address: str | EmailAddress, servers: Sequence[Server], *,
                                       options=server_options, transcript=transcript,
                                       deadline=deadline)
 
-    if password is not None or token is not None:
-        # register every secret form before any thread can write a line
-        for server in servers:
-            user = username or server.username or address.ascii
-            transcript.secrets = tuple(dict.fromkeys(
-                transcript.secrets + Credentials(user, password, token).secrets()))
     threads = [threading.Thread(target=run, args=(i, s), daemon=True)
                for i, s in enumerate(servers)]
     for thread in threads:
@@ -180,7 +177,7 @@ def diagnose(address: str | EmailAddress, servers: Sequence[Server], *,
     for index, server in enumerate(servers):
         addresses, server_checks = results.get(index, ([], [
             Check("connect.timeout", "fail", server.url, None, {"port": server.port})]))
-        checks.extend(server_checks)
+        checks.extend(redactor.check(c) for c in server_checks)
         reports.append(ServerReport(server, tuple(addresses), server_status(server_checks),
                                     trust[index]))
     outcome = verdict(reports)
@@ -189,6 +186,17 @@ def diagnose(address: str | EmailAddress, servers: Sequence[Server], *,
     return Report(address=address.text, verdict=outcome, servers=tuple(reports),
                   checks=tuple(checks), transcript=tuple(transcript.lines),
                   discovery=discovery, elapsed_ms=int((time.monotonic() - start) * 1000))
+
+
+def _redactor(address: EmailAddress, servers: Sequence[Server], username: str | None,
+              password: str | None, token: str | None) -> Redactor:
+    """The one Redactor for a run: every secret form under every user name
+    a server may be sent (transcripts and report details both use it)."""
+    if password is None and token is None:
+        return Redactor()
+    users = dict.fromkeys([username or s.username or address.ascii for s in servers]
+                          + [address.ascii, address.text])
+    return Redactor.for_credentials(*(Credentials(u, password, token) for u in users))
 
 
 def _with(options: ProbeOptions, **changes) -> ProbeOptions:

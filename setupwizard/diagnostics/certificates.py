@@ -28,42 +28,74 @@ EXPIRY_WARNING_DAYS = 14
 
 @dataclass(frozen=True)
 class CertificateFacts:
+    """What could be read from a certificate. A part that could not be read
+    is "?" (texts) or None (dates), and its name is in ``unreadable``."""
+
     subject: str
     issuer: str
-    not_before: _dt.datetime
-    not_after: _dt.datetime
+    not_before: _dt.datetime | None
+    not_after: _dt.datetime | None
     names: tuple[str, ...]
     self_signed: bool
+    unreadable: tuple[str, ...] = ()
 
-    def days_left(self, now: _dt.datetime | None = None) -> int:
+    def days_left(self, now: _dt.datetime | None = None) -> int | None:
+        if self.not_after is None:
+            return None
         now = now or _dt.datetime.now(_dt.timezone.utc)
         return int((self.not_after - now).total_seconds() // 86400)
 
     def to_json(self) -> dict:
-        return {"subject": self.subject, "issuer": self.issuer,
-                "not_before": self.not_before.strftime("%Y-%m-%d %H:%M UTC"),
-                "not_after": self.not_after.strftime("%Y-%m-%d %H:%M UTC"),
-                "names": list(self.names), "self_signed": self.self_signed}
+        out = {"subject": self.subject, "issuer": self.issuer,
+               "not_before": _date(self.not_before), "not_after": _date(self.not_after),
+               "names": list(self.names), "self_signed": self.self_signed}
+        if self.unreadable:
+            out["unreadable"] = ", ".join(self.unreadable)
+        return out
+
+
+def _date(value: _dt.datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M UTC") if value is not None else "?"
 
 
 def read_certificate(der: bytes) -> CertificateFacts | None:
-    """Facts about a DER certificate; None if it cannot be read."""
+    """Facts about a DER certificate; None if it cannot be loaded at all.
+
+    Never raises: a part that cannot be parsed (a malformed subject, say)
+    is left out and named in ``unreadable``; the rest is still described."""
     try:
         from cryptography import x509
         from cryptography.x509.oid import ExtensionOID
         cert = x509.load_der_x509_certificate(der)
     except Exception:  # any parse failure: we simply have no facts
         return None
+    unreadable: list[str] = []
+
+    def part(name: str, read, default):
+        try:
+            return read()
+        except Exception:  # cryptography parses some parts lazily, on access
+            unreadable.append(name)
+            return default
+
+    subject = part("subject", lambda: cert.subject.rfc4514_string(), "?")
+    issuer = part("issuer", lambda: cert.issuer.rfc4514_string(), "?")
+    not_before = part("not_before", lambda: cert.not_valid_before_utc, None)
+    not_after = part("not_after", lambda: cert.not_valid_after_utc, None)
     try:
         san = cert.extensions.get_extension_for_oid(ExtensionOID.SUBJECT_ALTERNATIVE_NAME)
         names = tuple(san.value.get_values_for_type(x509.DNSName)) + tuple(
             str(ip) for ip in san.value.get_values_for_type(x509.IPAddress))
-    except Exception:
+    except x509.ExtensionNotFound:
         names = ()
-    return CertificateFacts(
-        subject=cert.subject.rfc4514_string(), issuer=cert.issuer.rfc4514_string(),
-        not_before=cert.not_valid_before_utc, not_after=cert.not_valid_after_utc,
-        names=names, self_signed=cert.issuer == cert.subject)
+    except Exception:
+        unreadable.append("names")
+        names = ()
+    self_signed = "subject" not in unreadable and "issuer" not in unreadable and \
+        part("issuer", lambda: cert.issuer == cert.subject, False)
+    return CertificateFacts(subject=subject, issuer=issuer, not_before=not_before,
+                            not_after=not_after, names=names, self_signed=self_signed,
+                            unreadable=tuple(dict.fromkeys(unreadable)))
 
 
 def hostname_matches(host: str, names: tuple[str, ...]) -> bool:

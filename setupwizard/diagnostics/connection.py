@@ -10,19 +10,36 @@ timeout and the probe's total deadline, and records a redacted transcript.
 
 from __future__ import annotations
 
+import re
 import select
 import socket
 import ssl
 import time
 from dataclasses import dataclass, field
 
-from ..errors import ConnectError, NetTimeout, NetworkError, TLSError
-from ..i18n import msg
+from ..errors import ConnectError, NetTimeout, NetworkError, TLSError, UsageError
+from ..i18n import N_, Message, msg
+from ..models import check_hostname
 from ..net import Deadline
+from .redaction import MIN_SECRET, REDACTED, Redactor
+
+__all__ = ["MAX_LINE", "REDACTED", "MIN_SECRET", "ProtocolError", "UnsafeArgument",
+           "protocol_argument", "Transcript", "TLSInfo", "Connection", "open_connection"]
 
 MAX_LINE = 16_384
-REDACTED = "***"
-MIN_SECRET = 4
+#: What one answer (everything read between two commands we send) may hold.
+#: A LIST of a few thousand folders is far below; a server sending more is
+#: broken or hostile, and we stop before it fills the memory.
+MAX_RESPONSE_BYTES = 2_000_000
+MAX_RESPONSE_LINES = 20_000
+#: What one connection may read in all.
+MAX_CONNECTION_BYTES = 8_000_000
+MAX_CONNECTION_LINES = 50_000
+#: Lines one transcript keeps (all connections together).
+MAX_TRANSCRIPT_LINES = 5_000
+#: CR, LF, NUL and every other C0/C1 control, DEL, and the Unicode line and
+#: paragraph separators: none of them may reach a protocol line.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 class ProtocolError(NetworkError):
@@ -30,27 +47,50 @@ class ProtocolError(NetworkError):
 
     def __init__(self, message, *, kind: str = "garbage", **kw) -> None:
         super().__init__(message, **kw)
-        self.kind = kind  # garbage | too-long | closed | injection
+        self.kind = kind  # garbage | too-long | too-much | closed | injection
+
+
+class UnsafeArgument(UsageError):
+    """A value meant for a protocol line holds a line break or another control
+    character: sent, it would smuggle extra commands to the server. ``what``
+    names the value (a catalogue text such as "user name")."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(msg("the {what} contains a line break or another control "
+                             "character; it was not sent", what=Message(what)))
+        self.what = what
+
+
+def protocol_argument(value: str, what: str) -> str:
+    """``value`` unchanged when it may go into a protocol command line.
+
+    Raises UnsafeArgument when it holds CR, LF, NUL or any other control
+    character (C0, DEL, C1, U+2028, U+2029). This is the one check every
+    value from a server, a file or the user passes before it is sent."""
+    if _UNSAFE.search(value):
+        raise UnsafeArgument(what)
+    return value
 
 
 @dataclass
 class Transcript:
     """The conversation, with secrets replaced by *** before they are stored."""
 
-    secrets: tuple[str, ...] = ()
+    redactor: Redactor = field(default_factory=Redactor)
     lines: list[dict] = field(default_factory=list)
     enabled: bool = True
+    limit: int = MAX_TRANSCRIPT_LINES
 
     def scrub(self, text: str) -> str:
-        for secret in self.secrets:
-            # a secret of one to three characters would turn every such letter
-            # into ***; the protocol code never writes secrets anyway
-            if secret and len(secret) >= MIN_SECRET:
-                text = text.replace(secret, REDACTED)
-        return text
+        return self.redactor.text(text)
 
     def add(self, server: str, address: str | None, direction: str, text: str) -> None:
         if not self.enabled:
+            return
+        if len(self.lines) >= self.limit:
+            if len(self.lines) == self.limit:
+                self.lines.append({"server": server, "address": address, "direction": "-",
+                                   "line": f"... (more than {self.limit} lines, cut off)"})
             return
         from ..ui.terminal import sanitize
         self.lines.append({"server": server, "address": address, "direction": direction,
@@ -79,6 +119,39 @@ class Connection:
         self.transcript = transcript
         self._buffer = b""
         self.tls: TLSInfo | None = None
+        # what was read: in this answer (since the last command) and in all
+        self._response_bytes = self._response_lines = 0
+        self._total_bytes = self._total_lines = 0
+
+    def _too_much(self, what: Message) -> ProtocolError:
+        return ProtocolError(msg("{host} sent far more than any mail server needs to "
+                                 "({what}), so the test stopped reading to protect your "
+                                 "computer", host=self.host, what=what),
+                             kind="too-much", host=self.host, port=self.port)
+
+    def _count(self, size: int, lines: int) -> None:
+        """Count what was read; ProtocolError(kind="too-much") past a limit."""
+        self._response_bytes += size
+        self._total_bytes += size
+        self._response_lines += lines
+        self._total_lines += lines
+        if self._response_bytes > MAX_RESPONSE_BYTES:
+            raise self._too_much(msg("more than {size} bytes in one answer",
+                                     size=MAX_RESPONSE_BYTES))
+        if self._response_lines > MAX_RESPONSE_LINES:
+            raise self._too_much(msg("more than {count} lines in one answer",
+                                     count=MAX_RESPONSE_LINES))
+        if self._total_bytes > MAX_CONNECTION_BYTES:
+            raise self._too_much(msg("more than {size} bytes on one connection",
+                                     size=MAX_CONNECTION_BYTES))
+        if self._total_lines > MAX_CONNECTION_LINES:
+            raise self._too_much(msg("more than {count} lines on one connection",
+                                     count=MAX_CONNECTION_LINES))
+
+    def has_unread(self) -> bool:
+        """True when the server sent more than was read so far (bytes
+        already received): an answer nobody asked for."""
+        return bool(self._buffer)
 
     # -- reading ---------------------------------------------------------
     def _recv(self) -> bytes:
@@ -100,6 +173,7 @@ class Connection:
             raise ConnectError(msg("{host} closed the connection: {reason}", host=self.host,
                                    reason=exc.strerror or str(exc)),
                                host=self.host, port=self.port) from None
+        self._count(len(data), 0)
         return data
 
     def read_line(self) -> str:
@@ -122,6 +196,7 @@ class Connection:
             raise ProtocolError(msg("{host} sent a line longer than {limit} bytes",
                                     host=self.host, limit=MAX_LINE), kind="too-long",
                                 host=self.host, port=self.port)
+        self._count(0, 1)
         line = raw.rstrip(b"\r").decode("utf-8", errors="replace")
         self.transcript.add(self.server_label, self.address, "S", line)
         return line
@@ -130,7 +205,8 @@ class Connection:
         """Read ``count`` bytes (an IMAP literal)."""
         if count > 10 * MAX_LINE:
             raise ProtocolError(msg("{host} announced a literal of {size} bytes",
-                                    host=self.host, size=count), kind="too-long")
+                                    host=self.host, size=count), kind="too-long",
+                                host=self.host, port=self.port)
         while len(self._buffer) < count:
             data = self._recv()
             if not data:
@@ -143,7 +219,12 @@ class Connection:
     # -- writing ---------------------------------------------------------
     def send_line(self, line: str, *, shown: str | None = None) -> None:
         """Send ``line`` + CRLF. ``shown`` is what the transcript records
-        instead (for commands that carry a secret)."""
+        instead (for commands that carry a secret). A new command starts a
+        new answer for the limits. Raises UnsafeArgument when the line holds
+        a control character (the protocol clients check each value before;
+        this is the last guard)."""
+        protocol_argument(line, N_("command"))
+        self._response_bytes = self._response_lines = 0
         self.transcript.add(self.server_label, self.address, "C",
                             line if shown is None else shown)
         try:
@@ -192,9 +273,16 @@ class Connection:
                                         "the encryption: {data}", host=self.host,
                                         data=injected[:80].decode("utf-8", "replace")),
                                     kind="injection", host=self.host, port=self.port)
+        server_name = check_hostname(self.host, allow_ip=True)
+        if server_name is None:
+            # ssl would raise UnicodeError/ValueError for such a name (an
+            # escaped dot from DNS, an empty label): say so instead
+            raise TLSError(msg("{host} is not a valid server name; no encrypted connection "
+                               "was tried", host=repr(self.host)),
+                           host=self.host, port=self.port)
         try:
             self.sock.settimeout(self.deadline.cap(self.timeout))
-            wrapped = context.wrap_socket(self.sock, server_hostname=self.host)
+            wrapped = context.wrap_socket(self.sock, server_hostname=server_name)
         except ssl.SSLCertVerificationError as exc:
             error = TLSError(msg("the certificate of {host} was rejected: {reason}",
                                  host=self.host, reason=exc.verify_message or str(exc)),

@@ -23,7 +23,8 @@ from ..models import Server
 from ..net import Deadline, Network
 from .certificates import EXPIRY_WARNING_DAYS, VERIFY_CODES, read_certificate
 from .codes import classify_login
-from .connection import Connection, ProtocolError, Transcript, open_connection
+from .connection import (Connection, ProtocolError, Transcript, UnsafeArgument,
+                         open_connection)
 from .protocols import CLIENTS, Credentials, choose_mechanism
 
 OLD_TLS = ("SSLv3", "TLSv1", "TLSv1.1")
@@ -122,6 +123,8 @@ class Probe:
             self._run()
         except _Stop:
             pass
+        except UnsafeArgument as exc:
+            self.add("login.unsafe-value", "fail", what=Message(exc.what))
         except ProtocolError as exc:
             self._protocol_failure(exc)
         except NetTimeout as exc:
@@ -239,9 +242,13 @@ class Probe:
         self.add("tls.old-version" if status == "warn" else "tls.ok", status,
                  version=info.version, cipher=info.cipher, bits=info.bits)
         facts = read_certificate(info.certificate_der) if info.certificate_der else None
-        if facts is None:
+        if facts is None or facts.unreadable:
+            # verified by OpenSSL, but (partly) unreadable for us: say so
+            self.add("certificate.unreadable", "warn", host=self.server.host,
+                     **(facts.to_json() if facts else {"unreadable": "certificate"}))
+        days = facts.days_left() if facts is not None else None
+        if facts is None or days is None:
             return
-        days = facts.days_left()
         details = dict(facts.to_json(), host=self.server.host, days=days)
         if days < EXPIRY_WARNING_DAYS:
             self.add("certificate.expiring", "warn", **details)
@@ -333,9 +340,15 @@ class Probe:
             self.add("mailbox.failed", "warn", reason="STAT")
 
 
-def _clean(text: str) -> str:
+def _clean(text: str, limit: int = 300) -> str:
     from ..ui.terminal import sanitize
-    return sanitize(text)[:300]
+    text = sanitize(text)
+    if len(text) <= limit:
+        return text
+    # cut at a space: a word cut in half could be the start of an echoed
+    # secret that the Redactor no longer recognises
+    cut = text[:limit].rsplit(" ", 1)[0] if " " in text[:limit] else ""
+    return cut + " ..."
 
 
 def _tls_reason(exc: TLSError) -> Message | str:

@@ -13,8 +13,9 @@ import base64
 import re
 from dataclasses import dataclass, field
 
-from ..i18n import msg
-from .connection import REDACTED, Connection, ProtocolError
+from ..i18n import N_, msg
+from .connection import REDACTED, Connection, ProtocolError, protocol_argument
+from .redaction import secret_forms
 
 MAX_RESPONSE_LINES = 100_000
 CODE = re.compile(r"^\[([A-Za-z0-9/\-]+)(?:\s+([^\]]*))?\]\s*(.*)$")
@@ -29,16 +30,16 @@ class Credentials:
     token: str | None = field(default=None, repr=False)
 
     def secrets(self) -> tuple[str, ...]:
-        out = []
-        for secret in (self.password, self.token):
-            if secret:
-                out.append(secret)
-        for payload in (sasl_plain(self), sasl_xoauth2(self), sasl_oauthbearer(self)):
-            if payload:
-                out.append(payload)
-        if self.password:
-            out.append(_b64(self.password))
-        return tuple(out)
+        """Every form of the password and token on the wire (see redaction)."""
+        return secret_forms(self.username, self.password, self.token)
+
+
+def _check_credentials(creds: Credentials) -> None:
+    """UnsafeArgument unless the user name and token are safe for a command
+    line (the password is checked where it is sent unencoded)."""
+    protocol_argument(creds.username, N_("user name"))
+    if creds.token is not None:
+        protocol_argument(creds.token, N_("access token"))
 
 
 def _b64(text: str) -> str:
@@ -167,7 +168,7 @@ class IMAPClient:
         sent_continuation = False
         for _ in range(MAX_RESPONSE_LINES):
             line = self.conn.read_line()
-            literal = re.search(r"\{(\d+)\}$", line)
+            literal = re.search(r"\{([0-9]+)\}$", line)
             if literal:
                 data = self.conn.read_exact(int(literal.group(1)))
                 line = line + data.decode("utf-8", "replace") + self.conn.read_line()
@@ -219,7 +220,9 @@ class IMAPClient:
         return reply
 
     def login(self, creds: Credentials, caps: frozenset[str], mechanism: str) -> Reply:
+        _check_credentials(creds)
         if mechanism == "LOGIN":
+            protocol_argument(creds.password or "", N_("password"))
             return self._command(f"LOGIN {_imap_quote(creds.username)} "
                                  f"{_imap_quote(creds.password or '')}",
                                  shown=f"LOGIN {_imap_quote(creds.username)} {REDACTED}")[0]
@@ -237,7 +240,7 @@ class IMAPClient:
         messages = None
         for line in untagged2:
             parts = line.split()
-            if len(parts) >= 3 and parts[2].upper() == "EXISTS" and parts[1].isdigit():
+            if len(parts) >= 3 and parts[2].upper() == "EXISTS" and _digits(parts[1]):
                 messages = int(parts[1])
         return Mailbox(folders=folders if reply.ok else None,
                        messages=messages if reply2.ok else None)
@@ -247,10 +250,9 @@ class IMAPClient:
 
 
 def _imap_quote(text: str) -> str:
-    if any(c in text for c in "\r\n\0") or not text.isascii():
-        # a literal would be needed; AUTHENTICATE PLAIN is used instead when
-        # possible, and such a LOGIN is simply refused by the server
-        text = text.replace("\r", "").replace("\n", "").replace("\0", "")
+    # control characters were refused before (protocol_argument); non-ASCII
+    # would need a literal: AUTHENTICATE PLAIN is used instead when possible,
+    # and such a LOGIN is simply refused by the server
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
@@ -315,10 +317,18 @@ class POP3Client:
         return self._command("STLS")
 
     def login(self, creds: Credentials, caps: frozenset[str], mechanism: str) -> Reply:
+        _check_credentials(creds)
         if mechanism == "USER":
+            protocol_argument(creds.password or "", N_("password"))
             reply = self._command(f"USER {creds.username}")
             if not reply.ok:
                 return reply
+            if self.conn.has_unread():
+                # a second answer to USER would be read as the answer to PASS
+                raise ProtocolError(msg("{host} sent more than one answer to USER",
+                                        host=self.conn.host),
+                                    host=self.conn.host, port=self.conn.port)
+            # only PASS's own +OK means the sign-in worked
             return self._command(f"PASS {creds.password or ''}", shown=f"PASS {REDACTED}")
         payload = sasl_payload(mechanism, creds)
         reply = self._command(f"AUTH {mechanism} {payload}",
@@ -330,7 +340,7 @@ class POP3Client:
     def mailbox(self) -> Mailbox:
         reply = self._command("STAT")
         parts = reply.text.split()
-        if reply.ok and len(parts) >= 2 and parts[0].isdigit() and parts[1].isdigit():
+        if reply.ok and len(parts) >= 2 and _digits(parts[0]) and _digits(parts[1]):
             return Mailbox(messages=int(parts[0]), size=int(parts[1]))
         return Mailbox()
 
@@ -349,7 +359,7 @@ class SMTPClient:
         lines = []
         for _ in range(1000):
             line = self.conn.read_line()
-            if len(line) < 3 or not line[:3].isdigit():
+            if len(line) < 3 or not _digits(line[:3]):
                 raise ProtocolError(msg("{host} sent an answer that is not SMTP",
                                         host=self.conn.host))
             lines.append(line[4:])
@@ -403,6 +413,7 @@ class SMTPClient:
         return self._command("STARTTLS")
 
     def login(self, creds: Credentials, caps: frozenset[str], mechanism: str) -> Reply:
+        _check_credentials(creds)
         if mechanism == "LOGIN":
             reply = self._command("AUTH LOGIN")
             if reply.status != "334":
@@ -446,3 +457,8 @@ def choose_mechanism(protocol: str, mechanisms: list[str], creds: Credentials,
     if protocol == "smtp" and "LOGIN" in mechanisms:
         return "LOGIN"
     return None
+
+
+def _digits(text: str) -> bool:
+    """ASCII digits only: str.isdigit() also says yes to "²", which int() refuses."""
+    return text.isascii() and text.isdigit()

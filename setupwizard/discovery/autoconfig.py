@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from urllib.parse import quote, urlsplit
 
-from ..errors import ConfigDocumentError, DNSError
+from ..errors import ConfigDocumentError, DNSError, RedirectRefused
 from ..i18n import msg
 from ..models import AccountConfig
 from ..net import https_only
@@ -63,6 +63,9 @@ def fetch_clientconfig(ctx: Context, url: str, *, source: str, trusted: bool,
             return Outcome.not_found(msg("{host} does not exist",
                                          host=urlsplit(url).hostname))
         raise
+    except RedirectRefused as exc:
+        # also a warning: the user should learn where the server tried to send us
+        return Outcome("error", exc.message, None, (exc.message,))
     if response.status in (404, 410):
         return Outcome.not_found(msg("no configuration file at {url} (HTTP {status})",
                                      url=_short_url(url), status=response.status))

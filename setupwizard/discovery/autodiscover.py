@@ -34,9 +34,9 @@ from ..autodiscover_xml import (AutodiscoverDocumentError, AutodiscoverResponse,
 from ..errors import (ConnectError, DNSError, HTTPError, InvalidAddress, NetTimeout,
                       NetworkError, TLSError)
 from ..i18n import Message, msg
-from ..models import AccountConfig, EmailAddress
+from ..models import AccountConfig, EmailAddress, check_hostname
 from ..net import https_only
-from .base import Context, Outcome, race
+from .base import Context, Outcome, bad_host_warning, race
 from .mx import registrable_domain
 from .srv import inside, order_records
 
@@ -134,18 +134,23 @@ class AutodiscoverSource:
                 if isinstance(step, Outcome):
                     return step
                 results = self._attempts(ctx, [(_short(step), lambda url=step, a=address:
-                                                self._post(ctx, url, a, trusted=True))])
+                                                self._post(ctx, url, a, trusted=True,
+                                                           redirected=True))])
 
     # -- one round -------------------------------------------------------
     def _round(self, ctx: Context, address: EmailAddress, chain: _Chain) -> list:
         domain = address.ascii_domain
         first, second, plain = autodiscover_urls(domain)
         srv = f"_autodiscover._tcp.{domain}"
+        # after a redirectAddr answer every URL of the round is a redirect target
+        redirected = chain.redirects > 0
         return self._attempts(ctx, [
-            (_short(first), lambda: self._post(ctx, first, address, trusted=True)),
-            (_short(second), lambda: self._post(ctx, second, address, trusted=True)),
+            (_short(first), lambda: self._post(ctx, first, address, trusted=True,
+                                               redirected=redirected)),
+            (_short(second), lambda: self._post(ctx, second, address, trusted=True,
+                                                redirected=redirected)),
             (_short(plain), lambda: self._via_http(ctx, plain, address, chain)),
-            (srv, lambda: self._via_srv(ctx, address))])
+            (srv, lambda: self._via_srv(ctx, address, redirected=redirected))])
 
     def _attempts(self, ctx: Context, tasks: list) -> list[_Reply]:
         """Race ``tasks`` ((label, callable) pairs, best first); return a
@@ -163,10 +168,17 @@ class AutodiscoverSource:
         return out
 
     def _post(self, ctx: Context, url: str, address: EmailAddress, *,
-              trusted: bool) -> _Reply:
-        """POST the request to ``url`` and read the answer. Raises
-        NetworkError when the server cannot be reached."""
+              trusted: bool, redirected: bool = False) -> _Reply:
+        """POST the request to ``url`` and read the answer; ``redirected``
+        when a redirect chose ``url`` (net's internal-address rule applies).
+        Raises NetworkError when the server cannot be reached."""
         short = _short(url)
+        if redirected:
+            refusal = ctx.network.redirect_refusal(url, timeout=ctx.timeout,
+                                                   deadline=ctx.deadline)
+            if refusal:
+                return _Reply("error", msg("{url} was not asked: {reason}", url=short,
+                                           reason=refusal), rank=_ANSWERED, url=url)
         try:
             response = ctx.network.http("POST", url, data=request_body(address.ascii),
                                         headers=HEADERS, timeout=ctx.timeout,
@@ -253,14 +265,15 @@ class AutodiscoverSource:
                           rank=_ANSWERED)
         host = parts.hostname.lower()
         trusted = _base(host) == chain.base
-        reply = self._post(ctx, target, address, trusted=trusted)
+        reply = self._post(ctx, target, address, trusted=trusted, redirected=True)
         if not trusted and reply.status == "found":
             reply = _untrusted(reply, msg("{url} sent us on to {host}, another domain; these "
                                           "settings need your confirmation",
                                           url=_short(url), host=host))
         return reply
 
-    def _via_srv(self, ctx: Context, address: EmailAddress) -> _Reply:
+    def _via_srv(self, ctx: Context, address: EmailAddress, *,
+                 redirected: bool = False) -> _Reply:
         """Look up _autodiscover._tcp and POST to its best reachable target."""
         domain = address.ascii_domain
         name = f"_autodiscover._tcp.{domain}"
@@ -276,14 +289,26 @@ class AutodiscoverSource:
         if len(records) == 1 and records[0].target.to_text() == ".":
             return _Reply("not-found", msg("{name} says Autodiscover is not offered "
                                            "(target \".\")", name=name))
-        targets = [t for t in order_records(records) if t.host not in ("", ".") and t.port]
+        targets = []
+        bad_hosts: list[Message] = []
+        for target in order_records(records):
+            if target.host in ("", ".") or not target.port:
+                continue
+            host = check_hostname(target.host)
+            if host is None:
+                bad_hosts.append(bad_host_warning(name, target.host))
+                continue
+            targets.append(dataclasses.replace(target, host=host))
+        if not targets and bad_hosts:
+            return _Reply("not-found", msg("{name} names no usable target", name=name),
+                          None, tuple(bad_hosts))
         last: ConnectError | TLSError | DNSError | None = None
         for target in targets[:MAX_SRV_TARGETS]:
             netloc = target.host if target.port == 443 else f"{target.host}:{target.port}"
             url = f"https://{netloc}{PATH}"
             trusted = inside(target.host, domain)
             try:
-                reply = self._post(ctx, url, address, trusted=trusted)
+                reply = self._post(ctx, url, address, trusted=trusted, redirected=redirected)
             except (ConnectError, TLSError, DNSError) as exc:
                 if isinstance(exc, DNSError) and exc.kind == "timeout":
                     raise
@@ -294,6 +319,8 @@ class AutodiscoverSource:
                                               "{domain}: confirm that this server is really "
                                               "yours", name=name, host=target.host,
                                               domain=domain))
+            if bad_hosts:
+                reply = dataclasses.replace(reply, warnings=(*bad_hosts, *reply.warnings))
             return reply
         if last is not None:
             raise last

@@ -90,6 +90,17 @@ class Outcome:
         return cls("not-found", detail, None, tuple(warnings))
 
 
+def bad_host_warning(where: str, host: str) -> Message:
+    """The one warning for a server name that failed
+    :func:`~setupwizard.models.check_hostname`: ``where`` names the source
+    (an SRV or MX record name, a URL)."""
+    shown = "".join(c if c.isprintable() and c.isascii() else "?" for c in host)
+    if len(shown) > 80:
+        shown = shown[:77] + "..."
+    return msg("{where} names \"{host}\", which is not a valid server name; it was ignored",
+               where=where, host=shown)
+
+
 class Source(Protocol):
     """A discovery source. ``run`` may raise any SetupWizardError: the
     coordinator turns NetworkError into an error/timeout status."""

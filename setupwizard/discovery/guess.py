@@ -13,7 +13,7 @@ import threading
 
 from ..errors import DNSError
 from ..i18n import msg
-from ..models import AccountConfig, Server
+from ..models import AccountConfig, Server, check_hostname
 from .base import Context, Outcome, gather
 
 INCOMING_NAMES = {"imap": ("imap", "mail", ""), "pop3": ("pop3", "pop", "mail", "")}
@@ -32,10 +32,14 @@ def candidates(domain: str) -> list[Server]:
         for protocol, names in INCOMING_NAMES.items():
             for prefix in names:
                 host = f"{prefix}.{domain}" if prefix else domain
+                if check_hostname(host) != host:
+                    continue  # a long domain plus a prefix can pass 253 characters
                 out.append(Server(protocol, host, PORTS[(protocol, security)], security,
                                   source="guess", trusted=False))
         for prefix in OUTGOING_NAMES:
             host = f"{prefix}.{domain}" if prefix else domain
+            if check_hostname(host) != host:
+                continue
             out.append(Server("smtp", host, PORTS[("smtp", security)], security,
                               source="guess", trusted=False))
     return out

@@ -17,7 +17,23 @@ def fetch_ispdb(ctx: Context, domain: str, *, source: str, trusted: bool = True)
     base = ctx.options.ispdb_url
     if urlsplit(base).scheme != "https":
         trusted = False  # a plain-http mirror proves nothing
-    return fetch_clientconfig(ctx, ispdb_url(base, domain), source=source, trusted=trusted)
+    # a redirect away from the ISPDB's domain makes the answer untrusted, as
+    # for every other source (fetch_clientconfig warns about it)
+    return fetch_clientconfig(ctx, ispdb_url(base, domain), source=source, trusted=trusted,
+                              site=_site(urlsplit(base).hostname or ""))
+
+
+def _site(host: str) -> str:
+    """The registrable domain of the ISPDB host (the host itself for an IP
+    address); an ISPDB on several of its own host names stays trusted."""
+    import ipaddress
+
+    from .mx import registrable_domain  # mx imports this module
+    try:
+        ipaddress.ip_address(host)
+        return host
+    except ValueError:
+        return registrable_domain(host) or host
 
 
 class ISPDBSource:

@@ -16,9 +16,9 @@ import threading
 
 from ..errors import DNSError
 from ..i18n import msg
-from ..models import AccountConfig
+from ..models import AccountConfig, check_hostname
 from .autoconfig import autoconfig_url, combine, fetch_clientconfig
-from .base import Context, Outcome, race
+from .base import Context, Outcome, bad_host_warning, race
 from .ispdb import fetch_ispdb
 
 
@@ -92,6 +92,11 @@ class MXSource:
         if host == "":
             return Outcome.not_found(msg("{domain} says it receives no mail (null MX)",
                                          domain=ctx.domain))
+        checked = check_hostname(host)
+        if checked is None:
+            return Outcome.not_found(msg("{domain} has no usable MX record", domain=ctx.domain),
+                                     (bad_host_warning(f"MX {ctx.domain}", host),))
+        host = checked
         trusted = answer.authenticated
         provider = ctx.providers.by_mx(host)
         if provider is not None:

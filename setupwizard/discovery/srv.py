@@ -15,10 +15,10 @@ from dataclasses import dataclass
 
 from ..errors import DNSError
 from ..i18n import Message, msg
-from ..models import AccountConfig, Server
+from ..models import AccountConfig, Server, check_hostname
 from ..net import DNSAnswer
 from ..errors import SetupWizardError
-from .base import Context, Outcome, gather
+from .base import Context, Outcome, bad_host_warning, gather
 
 #: (service label, protocol, security), best first within each direction
 SERVICES = (
@@ -108,12 +108,16 @@ class SRVSource:
                     warnings.append(msg("{name}: an SRV record with port 0 or no target "
                                         "was ignored", name=name))
                     continue
-                trusted = inside(target.host, ctx.domain)
+                host = check_hostname(target.host)
+                if host is None:
+                    warnings.append(bad_host_warning(name, target.host))
+                    continue
+                trusted = inside(host, ctx.domain)
                 if not trusted:
                     warnings.append(msg("{name} points to {host}, outside {domain}: "
                                         "confirm that this server is really yours",
-                                        name=name, host=target.host, domain=ctx.domain))
-                server = Server(protocol=protocol, host=target.host, port=target.port,
+                                        name=name, host=host, domain=ctx.domain))
+                server = Server(protocol=protocol, host=host, port=target.port,
                                 security=security, username=ctx.address.ascii,
                                 auth=("password-cleartext",), source=self.name,
                                 trusted=trusted,

@@ -164,6 +164,13 @@ _ALL = [
     _f("certificate.invalid", "certificate", N_("The certificate was rejected"),
        N_("The certificate check failed: {reason}."),
        N_("Tell your provider. Do not accept the certificate anyway.")),
+    _f("certificate.unreadable", "certificate",
+       N_("The certificate cannot be read completely"),
+       N_("The certificate of {host} passed the security check, but part of it is "
+          "written in a broken format that this test cannot read. The details show "
+          "what could be read."),
+       N_("Nothing to do for you right now. Tell your provider: some mail programs may "
+          "refuse such a certificate.")),
     # -- capabilities and auth ---------------------------------------------
     _f("capabilities.ok", "capabilities", N_("The server lists what it can do"),
        N_("Capabilities: {capabilities}.")),
@@ -259,6 +266,13 @@ _ALL = [
           "--imap, --pop3 or --smtp.")),
     _f("login.skipped-other-address", "login", N_("Sign-in tested on another address"),
        N_("Sign-in was tested once for this server, over {tested}.")),
+    _f("login.unsafe-value", "login", N_("Sign-in not tested: a setting contains "
+                                         "hidden characters"),
+       N_("The {what} contains a line break or another invisible control character. "
+          "Sent to the server, it would become extra commands - for example to delete "
+          "e-mails. Nothing was sent with it, so the sign-in was not tested."),
+       N_("Type the {what} again by hand. If it came from the automatic search for "
+          "settings, do not use those settings: ask your provider for the right ones.")),
     # -- mailbox -----------------------------------------------------------
     _f("mailbox.ok", "mailbox", N_("The mailbox can be read"),
        N_("Folders: {folders}. Messages in the inbox: {messages}.")),

@@ -51,18 +51,58 @@ class ExportedFile:
 
 
 def write_file(path: Path, data: bytes, *, secret: bool = False) -> Path:
-    """Write ``data`` to ``path``; files holding a secret get mode 0600 from
-    the start (no window where others could read them)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    mode = 0o600 if secret else 0o644
-    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
-    fd = os.open(path, flags, mode)
+    """Write ``data`` to ``path`` and return ``path``.
+
+    The bytes go into a new file with a random name in the same folder,
+    created exclusively and without following links (O_EXCL|O_NOFOLLOW), with
+    mode 0600 for files holding a secret and 0644 otherwise from the start;
+    after fsync it is renamed onto ``path``. A rename replaces a link at
+    ``path`` instead of writing through it, so even a link planted after the
+    check below leaves its target untouched. Raises ExportError when
+    ``path`` is a symbolic link or something else than a file (we refuse
+    rather than silently replace it), OSError when writing fails.
+
+    The folder itself may be a link: the user named it (``--out``) and may
+    well have made it one; the danger is a link planted at a file name.
+    """
+    import secrets
+    import stat
+
+    from ..errors import ExportError
+    from ..i18n import msg
+
+    folder = path.parent
+    folder.mkdir(parents=True, exist_ok=True)
     try:
-        os.fchmod(fd, mode)
+        existing = os.lstat(path)
+    except FileNotFoundError:
+        pass
+    else:
+        if stat.S_ISLNK(existing.st_mode):
+            raise ExportError(msg("{path} is a link to another file; setupwizard does not "
+                                  "write through links. Remove the link or choose another "
+                                  "folder with --out", path=str(path)))
+        if not stat.S_ISREG(existing.st_mode):
+            raise ExportError(msg("{path} exists and is not a file; remove it or choose "
+                                  "another folder with --out", path=str(path)))
+    mode = 0o600 if secret else 0o644
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    temporary = folder / f".{path.name}.{secrets.token_hex(8)}.tmp"
+    fd = os.open(temporary, flags, mode)
+    try:
+        os.fchmod(fd, mode)  # the umask may have taken bits away from 0644
         with os.fdopen(fd, "wb") as handle:
             fd = -1
             handle.write(data)
-    finally:
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
         if fd >= 0:
             os.close(fd)
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise
     return path

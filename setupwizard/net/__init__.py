@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Coroutine, TypeVar
 
 from ..errors import UsageError
 from ..i18n import msg
+from ..models import parse_port
 from ..runtime import Deadline, Timeouts
 from .dns import DNS, DNSAnswer
 from .http import HTTP, MAX_HTTP_BODY, MAX_REDIRECTS, HTTPResponse, https_only
@@ -53,8 +54,9 @@ class NetOptions:
     timeout: float = DEFAULT_TIMEOUT
     #: ask the resolver for DNSSEC validation status (AD flag)
     want_dnssec: bool = True
-    #: networks a redirect may lead into although they are internal (see net.policy)
-    allowed_networks: tuple[str, ...] = field(default=())
+    #: what the user named (host names, IP addresses, networks): a redirect
+    #: may lead to their addresses even when those are internal (net.policy)
+    redirect_allowed: tuple[str, ...] = field(default=())
 
     @property
     def timeouts(self) -> Timeouts:
@@ -90,9 +92,10 @@ def parse_dns_server(text: str) -> tuple[str, int]:
 
 
 def _parse_port(text: str, whole: str) -> int:
-    if not (text.isascii() and text.isdigit()) or not 0 < int(text) < 65536:
+    port = parse_port(text)
+    if port is None:
         raise UsageError(msg("bad port in {text}", text=repr(whole)))
-    return int(text)
+    return port
 
 
 class Network:
@@ -108,7 +111,8 @@ class Network:
         self.options = options or NetOptions()
         self.timeouts = self.options.timeouts
         self.dns = DNS(self.options.dns_servers, want_dnssec=self.options.want_dnssec)
-        self.web = HTTP(self.dns, self.tls_context, transport=http_transport)
+        self.web = HTTP(self.dns, self.tls_context, transport=http_transport,
+                        redirect_allowed=self.options.redirect_allowed)
         self._lock = threading.Lock()
         self._tls_context: ssl.SSLContext | None = None
         self._runner: asyncio.Runner | None = None
@@ -195,6 +199,10 @@ class Network:
     def http(self, method: str, url: str, *, timeout: float | None = None,
              deadline: Deadline | None = None, **kwargs) -> HTTPResponse:
         return self.run(self.fetch(method, url, timeout=timeout, deadline=deadline, **kwargs))
+
+    async def redirect_refusal(self, url: str, *, timeout: float | None = None):
+        """See ``net.http.HTTP.redirect_refusal``."""
+        return await self.web.redirect_refusal(url, timeout=timeout or self.options.timeout)
 
     async def fetch(self, method: str, url: str, *, timeout: float | None = None,
                     deadline: Deadline | None = None, **kwargs) -> HTTPResponse:

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from typing import Callable
 from urllib.parse import urljoin, urlsplit
 
-from ..errors import ConnectError, DNSError, HTTPError, NetTimeout, NetworkError, TLSError
+from ..errors import (ConnectError, DNSError, HTTPError, NetTimeout, NetworkError,
+                      RedirectRefused, TLSError)
 from ..i18n import msg
 from .dns import DNS
 
@@ -59,8 +60,10 @@ class HTTP:
     """One httpx AsyncClient for the whole run, built on first use."""
 
     def __init__(self, dns: DNS, tls_context: Callable[[], ssl.SSLContext], *,
-                 transport=None) -> None:
+                 transport=None, redirect_allowed: tuple[str, ...] = ()) -> None:
         self._dns = dns
+        #: what the user named: a redirect may lead to these addresses (net.policy)
+        self._redirect_allowed = redirect_allowed
         self._tls_context = tls_context
         #: an httpx transport to use instead of the network (tests: MockTransport)
         self._transport = transport
@@ -116,10 +119,12 @@ class HTTP:
                     raise HTTPError(msg("too many redirects or a redirect loop at {url}",
                                         url=target), status=response.status,
                                     host=urlsplit(url).hostname)
-                refusal = redirect_policy(current, target)
+                refusal = redirect_policy(current, target) or \
+                    await self.redirect_refusal(target, timeout=timeout)
                 if refusal:
-                    raise HTTPError(msg("{reason}: {url}", reason=refusal, url=target),
-                                    status=response.status, host=urlsplit(current).hostname)
+                    raise RedirectRefused(msg("{reason}: {url}", reason=refusal, url=target),
+                                          status=response.status,
+                                          host=urlsplit(current).hostname)
                 if response.status == 303 or (response.status in (301, 302)
                                               and current_method == "POST"
                                               and method_after_redirect == "GET"):
@@ -127,6 +132,39 @@ class HTTP:
                 current = target
                 continue
             return _with_history(response, visited)
+
+    async def redirect_refusal(self, url: str, *, timeout: float):
+        """Why a redirect (an HTTP Location, an Autodiscover redirectUrl...)
+        must not go to ``url``, or None when it may (net.policy). The answer
+        is cached, so the connection that follows uses the addresses checked
+        here. A name that does not resolve is left to the request to report;
+        a timed-out lookup raises DNSError."""
+        from .policy import internal_redirect_refusal, is_network
+        try:
+            host = urlsplit(url).hostname
+        except ValueError:
+            host = None
+        if not host:
+            return None
+        try:
+            addresses = await self._dns.resolve_host(host, timeout=timeout)
+        except DNSError as exc:
+            if exc.kind == "timeout":
+                raise
+            return None
+        allowed: list[str] = []
+        for entry in self._redirect_allowed:
+            if is_network(entry):
+                allowed.append(entry)
+            else:  # a name the user gave: allow what it resolves to
+                try:
+                    allowed.extend(await self._dns.resolve_host(entry, timeout=timeout))
+                except DNSError:
+                    pass
+        bad = internal_redirect_refusal(addresses, allowed)
+        if bad is None:
+            return None
+        return msg("redirect to an internal address ({address}) refused", address=bad)
 
     async def _once(self, method: str, url: str, data: bytes | None,
                     headers: dict[str, str] | None, timeout: float,

@@ -150,8 +150,34 @@ def render_text(report: Report, tr: Translator, style: Style) -> str:
     return "\n".join(out)
 
 
+_MD_PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+
+
 def _md(text: str) -> str:
-    return sanitize(text).replace("|", "\\|").replace("<", "&lt;")
+    """``text`` as literal Markdown: every ASCII punctuation character gets a
+    backslash (CommonMark allows that for each of them), so server text can
+    form no link, image, HTML, heading, emphasis, table cell or code, and
+    GitHub's automatic links (www., https:, name@host) do not start."""
+    return "".join(f"\\{c}" if c in _MD_PUNCTUATION else c for c in sanitize(text))
+
+
+def _code(text: str) -> str:
+    """``text`` as a Markdown code span: fenced by more backticks than any run
+    inside it and padded with spaces, so it cannot end early."""
+    text = sanitize(text)
+    fence = "`" * (_longest_backtick_run([text]) + 1)
+    return f"{fence} {text} {fence}"
+
+
+def _code_block(lines: list[str]) -> list[str]:
+    """``lines`` as a fenced code block whose fence no line can close."""
+    fence = "`" * max(3, _longest_backtick_run(lines) + 1)
+    return [fence, *lines, fence]
+
+
+def _longest_backtick_run(texts: list[str]) -> int:
+    import re
+    return max((len(run) for text in texts for run in re.findall("`+", text)), default=0)
 
 
 def render_markdown(report: Report, tr: Translator) -> str:
@@ -185,7 +211,7 @@ def render_markdown(report: Report, tr: Translator) -> str:
                     note += f" *{_md(tr('What to do'))}:* {_md(fix)}"
                 response = check.details.get("response")
                 if response:
-                    note += f" (`{_md(str(response)).replace('`', '')}`)"
+                    note += f" ({_code(str(response))})"
                 if note not in notes:
                     notes.append(note)
         if notes:
@@ -195,11 +221,9 @@ def render_markdown(report: Report, tr: Translator) -> str:
         out.append("")
         out.append(f"<details><summary>{_md(tr('Transcript'))}</summary>")
         out.append("")
-        out.append("```")
-        for line in report.transcript:
-            out.append(f"{line['server']} {line['address'] or ''} {line['direction']}: "
-                       f"{line['line']}".replace("```", "'''"))
-        out.append("```")
+        out.extend(_code_block([sanitize(f"{line['server']} {line['address'] or ''} "
+                                         f"{line['direction']}: {line['line']}")
+                                for line in report.transcript]))
         out.append("</details>")
     out.append("")
     out.append(f"_{_md(tr('Passwords are never included in this report.'))}_")

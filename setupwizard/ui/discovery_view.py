@@ -68,6 +68,7 @@ INVALID_REASONS = {
     "empty-domain": msg("the part after the @ (the domain) is missing"),
     "space": msg("an e-mail address cannot contain spaces"),
     "control": msg("the address contains invisible control characters"),
+    "not-utf8": msg("the address contains bytes that are not valid text (UTF-8)"),
     "too-long": msg("the address is too long"),
     "bad-local": msg("the part before the @ contains characters that are not allowed"),
     "bad-domain": msg("the part after the @ is not a valid domain name"),

@@ -228,6 +228,9 @@ class Lab:
         """A setupwizard.net.Network that asks the lab DNS server (or the named
         hostile one) and trusts the lab CA. Extra keywords go to NetOptions."""
         from setupwizard.net import NetOptions, Network
+        # like the CLI with cli_args: --ispdb-url names the lab's web server,
+        # so redirects may lead to its address
+        options.setdefault("redirect_allowed", (ISPDB_HOST,))
         return Network(NetOptions(dns_servers=(self.dns_server(dns_server),),
                                   ca_file=self.ca_file, timeout=timeout, **options))
 
