@@ -12,7 +12,10 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Sequence
+
+if TYPE_CHECKING:
+    from .models import Outcome
 
 DEFAULT_REQUEST = 5.0
 
@@ -151,3 +154,42 @@ async def cancel_all(tasks) -> None:
         task.cancel()
     if tasks:
         await asyncio.wait(tasks)
+
+
+async def settle(run: Callable[[], Awaitable["Outcome"]], *, name: str = "",
+                 clock: Callable[[], float] = time.monotonic) -> "Outcome":
+    """Run ``run()`` and return its Outcome with ``name`` and ``elapsed_ms``
+    filled in: the one place where exceptions become statuses.
+
+    NetTimeout and a DNS timeout -> timeout; any other DNSError -> error with
+    the DNS kind; TLSError -> error "tls"; ConnectError -> error "connect";
+    HTTPError -> error "http"; DataError -> error "document"; another
+    SetupWizardError -> error "error"; a bug -> error "internal" (one source's
+    bug must not take the lookup down). Cancellation is not caught: the
+    caller that cancelled reports it.
+    """
+    from .errors import (ConnectError, DataError, DNSError, HTTPError, NetTimeout,
+                         SetupWizardError, TLSError)
+    from .i18n import msg
+    from .models import Outcome
+    start = clock()
+    try:
+        outcome = await run()
+    except NetTimeout as exc:
+        outcome = Outcome("timeout", exc.message, kind="timeout")
+    except DNSError as exc:
+        outcome = Outcome("timeout" if exc.kind == "timeout" else "error", exc.message,
+                          kind=exc.kind)
+    except SetupWizardError as exc:
+        kind = ("tls" if isinstance(exc, TLSError) else "connect"
+                if isinstance(exc, ConnectError) else "http" if isinstance(exc, HTTPError)
+                else "document" if isinstance(exc, DataError) else "error")
+        outcome = Outcome("error", exc.message, kind=kind)
+    except Exception as exc:  # noqa: BLE001 - a bug in one source must not end the run
+        outcome = Outcome("error", msg("internal error in {name}: {reason}", name=name,
+                                       reason=f"{type(exc).__name__}: {exc}"),
+                          kind="internal")
+    if outcome.status == "found" and (outcome.config is None or outcome.config.empty):
+        outcome = outcome.with_(status="not-found")
+    return outcome.with_(name=name or outcome.name,
+                         elapsed_ms=int((clock() - start) * 1000))

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from ..i18n import Message, msg
-from ..models import AccountConfig, EmailAddress
+from ..models import AccountConfig, EmailAddress, Outcome
 from ..net import Deadline, Network
 
 if TYPE_CHECKING:
@@ -38,15 +38,12 @@ SOURCE_LABELS = {
 
 @dataclass(frozen=True)
 class DiscoveryOptions:
-    """What to ask and how long to wait; built once from the command line."""
+    """What to ask; built once from the command line. How long to wait is
+    not here: every time limit comes from ``network.timeouts`` (runtime)."""
 
     only: tuple[str, ...] | None = None
     offline: bool = False
     ispdb_url: str = DEFAULT_ISPDB_URL
-    #: per request (HTTP, DNS)
-    timeout: float = 5.0
-    #: the whole lookup of one address
-    deadline: float = 15.0
 
 
 @dataclass
@@ -56,38 +53,18 @@ class Context:
     address: EmailAddress
     network: Network
     options: DiscoveryOptions
+    #: the lookup's deadline (``network.timeouts.lookup`` from its start)
     deadline: Deadline
     providers: "ProviderDatabase"
-    cancelled: threading.Event = field(default_factory=threading.Event)
 
     @property
     def domain(self) -> str:
         return self.address.ascii_domain
 
-    @property
-    def timeout(self) -> float:
-        return self.options.timeout
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What a source returns: ``config`` when it found something, otherwise
-    ``status`` says why not ("not-found", "error", "skipped")."""
-
-    status: str
-    detail: Message | str = ""
-    config: AccountConfig | None = None
-    warnings: tuple[Message, ...] = ()
-
-    @classmethod
-    def found(cls, config: AccountConfig, detail: Message | str = "",
-              warnings: tuple[Message, ...] = ()) -> "Outcome":
-        return cls("found", detail, config, tuple(warnings))
-
-    @classmethod
-    def not_found(cls, detail: Message | str = "",
-                  warnings: tuple[Message, ...] = ()) -> "Outcome":
-        return cls("not-found", detail, None, tuple(warnings))
+    def step(self) -> float:
+        """Seconds one network step may take now: the step timeout
+        (``--timeout``), shortened to what is left of the lookup."""
+        return self.deadline.cap(self.network.timeouts.request)
 
 
 def bad_host_warning(where: str, host: str) -> Message:
@@ -102,12 +79,14 @@ def bad_host_warning(where: str, host: str) -> Message:
 
 
 class Source(Protocol):
-    """A discovery source. ``run`` may raise any SetupWizardError: the
-    coordinator turns NetworkError into an error/timeout status."""
+    """A discovery source: ``await source.run(ctx)`` returns an Outcome
+    (models.Outcome) or raises a SetupWizardError, which ``runtime.settle``
+    turns into a status. It runs as a task and may be cancelled at any
+    await: it then sends nothing more (its sockets close with it)."""
 
     name: str
 
-    def run(self, ctx: Context) -> Outcome: ...
+    async def run(self, ctx: Context) -> Outcome: ...
 
 
 def race(ctx: Context, tasks: list, *, name: str = "task") -> list[Outcome | None]:
