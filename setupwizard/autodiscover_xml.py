@@ -46,8 +46,8 @@ from dataclasses import dataclass
 from typing import Literal, Sequence
 from xml.sax.saxutils import escape
 
-from .errors import AutodiscoverDocumentError, ConfigDocumentError, UsageError  # noqa: F401
-# AutodiscoverDocumentError lives in errors.py; importable from here as before
+# AutodiscoverDocumentError lives in errors.py (the tree); still importable from here
+from .errors import AutodiscoverDocumentError, UsageError
 from .i18n import Message, msg
 from .clientconfig import xml_text
 from .models import DEFAULT_PORTS, Server, check_hostname, is_hostname, parse_port
