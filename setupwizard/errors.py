@@ -11,6 +11,7 @@ leak out of the library::
     ├── DataError                    a bundled or received document is unusable
     │   ├── ProviderDataError        a file in providers/ is invalid (.path)
     │   └── ConfigDocumentError      clientConfig / autodiscover XML rejected
+    │       └── AutodiscoverDocumentError  an Autodiscover answer rejected (.reason)
     ├── ExportError                  these settings cannot be written in a format
     └── NetworkError                 talking to another machine failed
         ├── DNSError                 name lookup failed (.kind: nxdomain, servfail,
@@ -20,6 +21,8 @@ leak out of the library::
         ├── TLSError                 handshake or certificate verification failed
         └── HTTPError                bad status, redirect loop, oversized body (.status)
             └── RedirectRefused      a redirect the policy forbids (http, internal address)
+    WizardStopped                    (under the root) the guided flow ended early on
+                                     purpose (.status: the exit status)
 
 Messages are short English sentences for logs; what users see is built from
 the attributes by the ``ui`` layer in their language. No message ever
@@ -82,6 +85,14 @@ class ConfigDocumentError(DataError):
     """A clientConfig or autodiscover XML document was rejected."""
 
 
+class AutodiscoverDocumentError(ConfigDocumentError):
+    """An Autodiscover answer was rejected; ``reason`` says why, translatable."""
+
+    def __init__(self, reason: "Message") -> None:
+        super().__init__(str(reason))
+        self.reason = reason
+
+
 class ExportError(SetupWizardError):
     """The settings cannot be written in the chosen format (an unencrypted
     server for a format whose readers refuse it, a sign-in method the format
@@ -131,3 +142,12 @@ class HTTPError(NetworkError):
 class RedirectRefused(HTTPError):
     """A redirect was not followed: the caller's policy (https only...) or
     the internal-address rule of ``net.Network.redirect_refusal`` forbids it."""
+
+
+class WizardStopped(SetupWizardError):
+    """The guided flow ended early on purpose (nothing found and nothing
+    entered, a failed sign-in in scripted use); ``status`` is the exit status."""
+
+    def __init__(self, message, status: int = 1) -> None:
+        super().__init__(message)
+        self.status = status
