@@ -223,15 +223,18 @@ class IMAPClient:
         _check_credentials(creds)
         if mechanism == "LOGIN":
             protocol_argument(creds.password or "", N_("password"))
-            return await self._command(f"LOGIN {_imap_quote(creds.username)} "
-                                 f"{_imap_quote(creds.password or '')}",
-                                 shown=f"LOGIN {_imap_quote(creds.username)} {REDACTED}")[0]
+            reply, _ = await self._command(
+                f"LOGIN {_imap_quote(creds.username)} {_imap_quote(creds.password or '')}",
+                shown=f"LOGIN {_imap_quote(creds.username)} {REDACTED}")
+            return reply
         payload = sasl_payload(mechanism, creds)
         if "SASL-IR" in caps:
-            return await self._command(f"AUTHENTICATE {mechanism} {payload}",
-                                 shown=f"AUTHENTICATE {mechanism} {REDACTED}")[0]
-        return await self._command(f"AUTHENTICATE {mechanism}", continuation=payload,
-                             continuation_shown=REDACTED)[0]
+            reply, _ = await self._command(f"AUTHENTICATE {mechanism} {payload}",
+                                           shown=f"AUTHENTICATE {mechanism} {REDACTED}")
+            return reply
+        reply, _ = await self._command(f"AUTHENTICATE {mechanism}", continuation=payload,
+                                       continuation_shown=REDACTED)
+        return reply
 
     async def mailbox(self) -> Mailbox:
         reply, untagged = await self._command('LIST "" "*"')
