@@ -2,12 +2,15 @@
 
 Every error the library raises derives from one root, so callers (the CLI,
 the wizard, other programs) can catch one class. Errors from dnspython,
-requests, ssl and socket are translated at the seam in ``net.py`` and never
+httpx, ssl and socket are translated at the seam in ``net/`` (and the
+mail protocol's own trouble in ``diagnostics/connection.py``) and never
 leak out of the library::
 
     SetupWizardError                 root; has .host, .port, .source attributes
     ├── UsageError                   the caller asked for something impossible
-    │   └── InvalidAddress           not a usable e-mail address (.reason says why)
+    │   ├── InvalidAddress           not a usable e-mail address (.reason says why)
+    │   └── UnsafeArgument           a value for a protocol line holds a control
+    │                                character; it was not sent (.what names it)
     ├── DataError                    a bundled or received document is unusable
     │   ├── ProviderDataError        a file in providers/ is invalid (.path)
     │   └── ConfigDocumentError      clientConfig / autodiscover XML rejected
@@ -19,6 +22,8 @@ leak out of the library::
         ├── NetTimeout               a connect, read or the total deadline ran out
         ├── ConnectError             refused, unreachable, reset
         ├── TLSError                 handshake or certificate verification failed
+        ├── ProtocolError            a mail server broke IMAP/POP3/SMTP (.kind: garbage,
+        │                            too-long, too-much, closed, injection)
         └── HTTPError                bad status, redirect loop, oversized body (.status)
             └── RedirectRefused      a redirect the policy forbids (http, internal address)
     WizardStopped                    (under the root) the guided flow ended early on
@@ -129,6 +134,29 @@ class ConnectError(NetworkError):
 
 class TLSError(NetworkError):
     """The TLS handshake or the certificate check failed."""
+
+
+class ProtocolError(NetworkError):
+    """A mail server broke the protocol. ``kind``: garbage (not the
+    protocol), too-long (an endless line), too-much (past the response or
+    connection caps), closed (hung up early), injection (bytes between a
+    STARTTLS go-ahead and the handshake)."""
+
+    def __init__(self, message="", *, kind: str = "garbage", **kw) -> None:
+        super().__init__(message, **kw)
+        self.kind = kind
+
+
+class UnsafeArgument(UsageError):
+    """A value meant for a protocol line holds a line break or another control
+    character: sent, it would smuggle extra commands to the server. ``what``
+    names the value (a catalogue text such as "user name")."""
+
+    def __init__(self, what: str) -> None:
+        from .i18n import Message, msg
+        super().__init__(msg("the {what} contains a line break or another control "
+                             "character; it was not sent", what=Message(what)))
+        self.what = what
 
 
 class HTTPError(NetworkError):

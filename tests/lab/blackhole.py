@@ -20,6 +20,9 @@ class Blackhole(SelectLoop):
         super().__init__("blackhole")
         self.ip = ip
         self._listeners: set[socket.socket] = set()
+        #: connections accepted and not yet closed by the peer (tests check
+        #: that a cancelled client really closed its socket)
+        self.open_connections = 0
         try:
             for port in ports:
                 sock = tcp_listener(ip, port)
@@ -37,10 +40,14 @@ class Blackhole(SelectLoop):
                 return
             conn.setblocking(False)
             self.add(conn)
+            self.open_connections += 1
             return
         try:
             data = sock.recv(65536)
         except BlockingIOError:
             return
+        except OSError:  # reset by the peer: gone as well
+            data = b""
         if not data:
             self.drop(sock)
+            self.open_connections -= 1
