@@ -293,7 +293,8 @@ class Outcome:
 
     ``status``: found (``config`` holds the settings), not-found, error
     (``kind`` says which: a DNSError kind such as nxdomain, servfail or
-    timeout, or tls, connect, http, document, internal), timeout, skipped,
+    timeout, or tls, connect, http, document, internal), timeout (kind
+    timeout: a DNS question; net-timeout: a connection or a read), skipped,
     cancelled. ``name`` and ``elapsed_ms`` are filled in by whoever ran it.
     """
 

@@ -161,8 +161,8 @@ async def settle(run: Callable[[], Awaitable["Outcome"]], *, name: str = "",
     """Run ``run()`` and return its Outcome with ``name`` and ``elapsed_ms``
     filled in: the one place where exceptions become statuses.
 
-    NetTimeout and a DNS timeout -> timeout; any other DNSError -> error with
-    the DNS kind; TLSError -> error "tls"; ConnectError -> error "connect";
+    NetTimeout -> timeout (kind net-timeout); a DNS timeout -> timeout (kind
+    timeout); any other DNSError -> error with the DNS kind; TLSError -> error "tls"; ConnectError -> error "connect";
     HTTPError -> error "http"; DataError -> error "document"; another
     SetupWizardError -> error "error"; a bug -> error "internal" (one source's
     bug must not take the lookup down). Cancellation is not caught: the
@@ -176,7 +176,7 @@ async def settle(run: Callable[[], Awaitable["Outcome"]], *, name: str = "",
     try:
         outcome = await run()
     except NetTimeout as exc:
-        outcome = Outcome("timeout", exc.message, kind="timeout")
+        outcome = Outcome("timeout", exc.message, kind="net-timeout")
     except DNSError as exc:
         outcome = Outcome("timeout" if exc.kind == "timeout" else "error", exc.message,
                           kind=exc.kind)

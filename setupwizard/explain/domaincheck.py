@@ -97,6 +97,14 @@ _ALL = [
     AdviceText("server.untested", "info", N_("Not every server was tested"),
                N_("The sources name {count} servers; the first {tested} were tested.")),
     # -- what is missing -------------------------------------------------------------
+    AdviceText("network.down", "problem",
+               N_("The check could not look: name lookups fail on this computer"),
+               N_("Every question to the DNS, the Internet's address book, failed here "
+                  "({detail}). This says nothing about {domain}: the problem is the "
+                  "internet connection or the DNS server of the computer running the "
+                  "check."),
+               N_("Check this computer's internet connection and DNS server (or the one "
+                  "named with --dns-server), then run the check again.")),
     AdviceText("nothing.published", "problem",
                N_("Mail programs find no settings for {domain}"),
                N_("None of the places mail programs look at answers with settings, so "
