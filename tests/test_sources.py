@@ -27,14 +27,13 @@ def providers():
 @pytest.fixture
 def run_source(lab, providers):
     def run(source, address, timeout=2.0, deadline=6.0):
-        options = DiscoveryOptions(timeout=timeout, deadline=deadline,
-                                   ispdb_url=lab.ispdb_url)
-        ctx = Context(address=EmailAddress.parse(address),
-                      network=lab.network(timeout=timeout), options=options,
-                      deadline=Deadline(deadline), providers=providers)
-        start = time.monotonic()
-        outcome = source.run(ctx)
-        return outcome, time.monotonic() - start
+        options = DiscoveryOptions(ispdb_url=lab.ispdb_url)
+        with lab.network(timeout=timeout) as network:
+            ctx = Context(address=EmailAddress.parse(address), network=network,
+                          options=options, deadline=Deadline(deadline), providers=providers)
+            start = time.monotonic()
+            outcome = network.run(source.run(ctx))
+            return outcome, time.monotonic() - start
     return run
 
 
@@ -132,13 +131,9 @@ class _Wrapped:
         self.source = source
         self.name = source.name
 
-    def run(self, ctx):
-        import queue
-
-        from setupwizard.discovery import _run_one
-        done = queue.Queue()
-        _run_one(self.source, ctx, done, time.monotonic)
-        return done.get()
+    async def run(self, ctx):
+        from setupwizard.runtime import settle
+        return await settle(lambda: self.source.run(ctx), name=self.name)
 
 
 # -- ispdb ---------------------------------------------------------------------
@@ -271,9 +266,9 @@ def test_broken_dns_server_gives_error_statuses(lab, providers, server, status):
     network = Network(NetOptions(dns_servers=((ip, port),), ca_file=lab.ca_file,
                                  timeout=1.0))
     start = time.monotonic()
-    result = discover("x@srv-good.test", network=network, providers=providers,
-                      options=DiscoveryOptions(timeout=1.0, deadline=3.0,
-                                               ispdb_url=lab.ispdb_url))
+    with network:
+        result = discover("x@srv-good.test", network=network, providers=providers,
+                          options=DiscoveryOptions(ispdb_url=lab.ispdb_url))
     assert time.monotonic() - start < 4
     assert not result.found
     statuses = {r.name: r.status for r in result.sources}
@@ -286,16 +281,14 @@ def test_broken_dns_server_gives_error_statuses(lab, providers, server, status):
 def test_autoconfig_outranks_well_known(lab, providers):
     result = discover("alice@ac-good.test", network=lab.network(timeout=2),
                       providers=providers,
-                      options=DiscoveryOptions(timeout=2, deadline=6,
-                                               ispdb_url=lab.ispdb_url))
+                      options=DiscoveryOptions(ispdb_url=lab.ispdb_url))
     assert result.config.source == "autoconfig"
     assert result.incoming[0].host == "imap.ac-good.test"
 
 
 def test_higher_ranked_404_lets_ispdb_win(lab, providers):
     result = discover("x@ac-404.test", network=lab.network(timeout=2), providers=providers,
-                      options=DiscoveryOptions(timeout=2, deadline=6,
-                                               ispdb_url=lab.ispdb_url))
+                      options=DiscoveryOptions(ispdb_url=lab.ispdb_url))
     assert result.config.source == "ispdb"
     statuses = {r.name: r.status for r in result.sources}
     assert statuses["autoconfig"] == "not-found"
@@ -304,8 +297,7 @@ def test_higher_ranked_404_lets_ispdb_win(lab, providers):
 def test_hanging_lower_ranked_sources_are_cancelled_not_awaited(lab, providers):
     start = time.monotonic()
     result = discover("x@race.test", network=lab.network(timeout=3), providers=providers,
-                      options=DiscoveryOptions(timeout=3, deadline=9,
-                                               ispdb_url=lab.ispdb_url))
+                      options=DiscoveryOptions(ispdb_url=lab.ispdb_url))
     elapsed = time.monotonic() - start
     assert result.config.source == "autoconfig"
     assert elapsed < 1.5, "well-known and autodiscover hang on the blackhole"
