@@ -217,3 +217,26 @@ def test_idn_domains_are_converted():
     address = EmailAddress.parse("Jörg@Bücher.DE")
     assert address.domain == "bücher.de" and address.ascii_domain == "xn--bcher-kva.de"
     assert EmailAddress.parse("a@xn--bcher-kva.de").ascii_domain == "xn--bcher-kva.de"
+
+
+def test_a_lookup_whose_every_source_hangs_ends_at_the_lookup_deadline():
+    from setupwizard.runtime import Timeouts
+    hangers = [Scripted(n, delay=3600) for n in ("providers", "autoconfig", "ispdb", "srv")]
+    result, _ = run(hangers, timeout=0.1)
+    lookup_ms = Timeouts(0.1).lookup * 1000
+    assert not result.found
+    assert {r.status for r in result.sources} == {"timeout"}
+    assert all(h.saw_cancel.is_set() for h in hangers)
+    # the reported time is the documented deadline, not later
+    assert lookup_ms - 1 <= result.elapsed_ms <= lookup_ms + 100, result.elapsed_ms
+    assert all(r.elapsed_ms <= result.elapsed_ms for r in result.sources)
+
+
+def test_progress_is_reported_per_source_as_it_finishes():
+    seen = []
+    with Network(NetOptions(timeout=2)) as network:
+        discover("alice@example.test", providers=NoProviders(), network=network,
+                 sources=[Scripted("providers", delay=0.1), Scripted("ispdb"),
+                          Scripted("srv", delay=30)],
+                 on_progress=lambda report: seen.append((report.name, report.status)))
+    assert seen == [("ispdb", "found"), ("providers", "found"), ("srv", "cancelled")]
