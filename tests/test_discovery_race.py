@@ -240,3 +240,27 @@ def test_progress_is_reported_per_source_as_it_finishes():
                           Scripted("srv", delay=30)],
                  on_progress=lambda report: seen.append((report.name, report.status)))
     assert seen == [("ispdb", "found"), ("providers", "found"), ("srv", "cancelled")]
+
+
+def test_many_reads_its_input_lazily_and_cancels_when_stopped():
+    from setupwizard.discovery import discover_many
+    consumed = []
+
+    def texts():
+        for i in range(1000):
+            consumed.append(i)
+            yield f"user{i}@domain{i}.test"
+
+    hanger = Scripted("srv", delay=3600)
+    with Network(NetOptions(timeout=2)) as network:
+        stream = discover_many(texts(), concurrency=2, network=network,
+                               sources=[Scripted("providers"), hanger],
+                               providers=NoProviders())
+        text, result = next(stream)
+        assert text == "user0@domain0.test" and result.config.source == "providers"
+        assert len(consumed) <= 2 * 2 + 1  # a window, not the whole input
+        stream.close()
+
+        async def others():
+            return [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        assert network.run(others()) == []
