@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Awaitable, Callable, Protocol
 
 from ..i18n import Message, msg
-from ..models import AccountConfig, EmailAddress, Outcome
+from ..models import EmailAddress, Outcome
 from ..net import Deadline, Network
 
 if TYPE_CHECKING:

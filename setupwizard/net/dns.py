@@ -30,8 +30,8 @@ SERVER_TROUBLE = ("timeout", "servfail", "refused", "no-nameservers", "error")
 @dataclass
 class DNSHealth:
     """What the DNS questions of one piece of work came to, to tell "this
-    name does not exist" from "no DNS server answers at all" (README,
-    "Honest network errors"). Started with :func:`watching`; every question
+    name does not exist" from "no DNS server answers at all" (README, "How
+    discovery works"). Started with :func:`watching`; every question
     asked from that task and the tasks it starts is counted, cached answers
     included."""
 
