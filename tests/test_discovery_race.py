@@ -264,3 +264,27 @@ def test_many_reads_its_input_lazily_and_cancels_when_stopped():
         async def others():
             return [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
         assert network.run(others()) == []
+
+
+def test_why_nothing_was_found_is_told_honestly():
+    from setupwizard.discovery import _nothing_found
+    from setupwizard.models import EmailAddress
+    from setupwizard.net.dns import DNSAnswer, DNSHealth
+    address = EmailAddress.parse("a@example.test")
+
+    def said(*notes):
+        health = DNSHealth()
+        for name, value in notes:
+            health.note(name, "A", value)
+        text, down = _nothing_found(address, health)
+        return str(text), down
+
+    ispdb_ok = ("ispdb.lab.test", DNSAnswer("ispdb.lab.test", "A"))
+    timeout = DNSError("t", kind="timeout")
+    assert said() == ("No settings found for example.test.", False)
+    assert said(ispdb_ok, ("example.test", DNSError("n", kind="nxdomain"))) == (
+        "No settings found for example.test: this domain does not exist.", False)
+    text, down = said(ispdb_ok, ("autoconfig.example.test", timeout))
+    assert not down and "did not answer" in text
+    text, down = said(("ispdb.lab.test", timeout), ("example.test", timeout))
+    assert down and "No DNS server answered" in text and "example.test" in text
