@@ -296,6 +296,8 @@ async def discover_many_async(addresses: Iterable[str], *, network: Network,
     if kwargs.get("providers") is None:
         from ..providers import ProviderDatabase
         kwargs["providers"] = ProviderDatabase.load()
+    if kwargs.get("sources") is None:
+        kwargs["sources"] = build_sources()  # once: sources keep no state per lookup
     limit = asyncio.Semaphore(max(1, concurrency))
     loop = asyncio.get_running_loop()
     #: ascii domain -> the task of the first lookup at that domain
