@@ -343,6 +343,11 @@ class DiscoveryResult:
     error: object = None
     #: findings of other sources that also answered (name -> config)
     others: tuple[tuple[str, AccountConfig], ...] = field(default=())
+    #: no DNS question of the lookup was answered: no network or a broken
+    #: resolver (then ``error`` says so, and nothing about the domain)
+    network_down: bool = False
+    #: how long the lookup took
+    elapsed_ms: int = 0
 
     @property
     def found(self) -> bool:

@@ -18,7 +18,7 @@ from ..errors import DNSError
 from ..i18n import msg
 from ..models import AccountConfig, check_hostname
 from .autoconfig import autoconfig_url, combine, fetch_clientconfig
-from .base import Context, Outcome, bad_host_warning, race
+from .base import Context, Outcome, bad_host_warning, race_steps
 from .ispdb import fetch_ispdb
 
 
@@ -27,9 +27,8 @@ _PSL_LOCK = threading.Lock()
 
 
 def _psl():
-    # Built once (about 60 ms). A lock rather than functools.lru_cache: the
-    # sources of the first lookups all ask at the same moment, and
-    # lru_cache would let each of their threads build its own copy.
+    # Built once (about 60 ms). A lock: the wizard may warm it up in the
+    # background while the loop's sources already ask.
     global _PSL
     if _PSL is None:
         with _PSL_LOCK:
@@ -77,10 +76,9 @@ def best_mx(records) -> str | None:
 class MXSource:
     name = "mx"
 
-    def run(self, ctx: Context) -> Outcome:
+    async def run(self, ctx: Context) -> Outcome:
         try:
-            answer = ctx.network.query(ctx.domain, "MX", timeout=ctx.timeout,
-                                       deadline=ctx.deadline)
+            answer = await ctx.network.dns.query(ctx.domain, "MX", timeout=ctx.step())
         except DNSError as exc:
             if exc.kind == "nxdomain":
                 return Outcome.not_found(msg("the domain {domain} does not exist in DNS",
@@ -104,23 +102,24 @@ class MXSource:
             return Outcome.found(config, msg("mail for {domain} goes to {mx}, a server of "
                                              "{provider}", domain=ctx.domain, mx=host,
                                              provider=provider.name))
-        tasks = []
+        steps = []
         for domain in candidate_domains(host, ctx.domain):
-            tasks.append(lambda d=domain: self._from_database(ctx, d, host, trusted))
-            tasks.append(lambda d=domain: self._relabel(fetch_clientconfig(
+            steps.append(lambda d=domain: self._from_database(ctx, d, host, trusted))
+            steps.append(lambda d=domain: self._relabel(fetch_clientconfig(
                 ctx, autoconfig_url(d, ctx.address.ascii), source=self.name,
                 trusted=trusted, site=d), host))
-            tasks.append(lambda d=domain: self._relabel(fetch_ispdb(
+            steps.append(lambda d=domain: self._relabel(fetch_ispdb(
                 ctx, d, source=self.name, trusted=trusted), host))
-        if not tasks:
+        if not steps:
             return Outcome.not_found(msg("nothing to learn from the MX host {mx}", mx=host))
-        outcome = combine(race(ctx, tasks, name=self.name))
+        outcome = combine(await race_steps(ctx, steps, name=self.name))
         if outcome.status != "found" and outcome.status != "timeout":
             return Outcome.not_found(msg("nothing known about the MX host {mx}", mx=host),
                                      outcome.warnings)
         return outcome
 
-    def _from_database(self, ctx: Context, domain: str, host: str, trusted: bool) -> Outcome:
+    async def _from_database(self, ctx: Context, domain: str, host: str,
+                             trusted: bool) -> Outcome:
         provider = ctx.providers.by_domain(domain)
         if provider is None:
             return Outcome.not_found()
@@ -129,7 +128,8 @@ class MXSource:
                                          "{provider}", domain=ctx.domain, mx=host,
                                          provider=provider.name))
 
-    def _relabel(self, outcome: Outcome, host: str) -> Outcome:
+    async def _relabel(self, pending, host: str) -> Outcome:
+        outcome: Outcome = await pending
         if outcome.config is None:
             return outcome
         config: AccountConfig = outcome.config

@@ -9,10 +9,12 @@ decides where HTTP and mail connections go.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
 import ipaddress
 import time
-from dataclasses import dataclass
-from typing import Callable
+from dataclasses import dataclass, field
+from typing import Callable, Iterator
 
 from ..errors import DNSError
 from ..i18n import msg
@@ -23,6 +25,62 @@ DNS_CACHE_MAX = 300.0      # and at most, whatever the TTL says
 #: DNSError.kind values that mean "a DNS server did not do its job", as
 #: opposed to an answer about the name itself (nxdomain, no-address)
 SERVER_TROUBLE = ("timeout", "servfail", "refused", "no-nameservers", "error")
+
+
+@dataclass
+class DNSHealth:
+    """What the DNS questions of one piece of work came to, to tell "this
+    name does not exist" from "no DNS server answers at all" (README, "How
+    discovery works"). Started with :func:`watching`; every question
+    asked from that task and the tasks it starts is counted, cached answers
+    included."""
+
+    #: questions a DNS server answered (records, no records, or NXDOMAIN)
+    answered: int = 0
+    #: questions that failed with server trouble (SERVER_TROUBLE kinds)
+    trouble: int = 0
+    #: (name, rdtype) -> "ok", "nxdomain" or the trouble kind
+    results: dict = field(default_factory=dict)
+
+    @property
+    def down(self) -> bool:
+        """True when questions were asked and not one of them was answered:
+        no network, or a broken resolver."""
+        return self.trouble > 0 and self.answered == 0
+
+    def note(self, name: str, rdtype: str, value: "DNSAnswer | DNSError") -> None:
+        key = (name.lower().rstrip("."), rdtype)
+        if isinstance(value, DNSError):
+            if value.kind in SERVER_TROUBLE:
+                self.trouble += 1
+                self.results[key] = value.kind
+                return
+            self.results[key] = value.kind
+        else:
+            self.results[key] = "ok"
+        self.answered += 1
+
+
+_health: contextvars.ContextVar["DNSHealth | None"] = contextvars.ContextVar(
+    "setupwizard_dns_health", default=None)
+
+
+@contextlib.contextmanager
+def watching() -> Iterator[DNSHealth]:
+    """Count the DNS questions asked inside the ``with`` block - by the
+    current task and by the tasks it starts there - in a new DNSHealth."""
+    health = DNSHealth()
+    token = _health.set(health)
+    try:
+        yield health
+    finally:
+        _health.reset(token)
+
+
+def _note(name: str, rdtype: str, value: "DNSAnswer | DNSError") -> None:
+    health = _health.get()
+    if health is not None:
+        health.note(name, rdtype, value)
 
 
 @dataclass(frozen=True)
@@ -91,15 +149,26 @@ class DNS:
         entry = self._cache.get(key)
         if isinstance(entry, tuple):
             if entry[0] > self._clock():
-                return _deliver(entry[1], name)
+                return _deliver(entry[1], name, rdtype)
             entry = None
         if isinstance(entry, asyncio.Future):
+            loop = asyncio.get_running_loop()
+            started = loop.time()
             try:
                 value = await asyncio.wait_for(asyncio.shield(entry), timeout)
             except TimeoutError:
-                raise DNSError(msg("DNS lookup of {name} timed out", name=name),
-                               kind="timeout", name=name) from None
-            return _deliver(value, name)
+                value = DNSError(msg("DNS lookup of {name} timed out", name=name),
+                                 kind="timeout", name=name)
+            except asyncio.CancelledError:
+                task = asyncio.current_task()
+                if entry.cancelled() and task is not None and not task.cancelling():
+                    # the task that asked was cancelled, not this one: ask anew
+                    return await self.query(name, rdtype,
+                                            timeout=timeout - (loop.time() - started))
+                raise
+            return _deliver(value, name, rdtype)
+        if timeout <= 0:  # nothing asked, so nothing to cache or count
+            raise DNSError(msg("{name}: no time left", name=name), kind="timeout", name=name)
         pending: asyncio.Future = asyncio.get_running_loop().create_future()
         self._cache[key] = pending
         try:
@@ -115,7 +184,7 @@ class DNS:
         lifetime = min(max(lifetime, DNS_CACHE_SECONDS), DNS_CACHE_MAX)
         self._cache[key] = (self._clock() + lifetime, value)
         pending.set_result(value)
-        return _deliver(value, name)
+        return _deliver(value, name, rdtype)
 
     async def _ask(self, name: str, rdtype: str, timeout: float) -> DNSAnswer:
         import dns.exception
@@ -183,7 +252,8 @@ class DNS:
         raise DNSError(msg("{host} has no address", host=host), kind="no-address", name=host)
 
 
-def _deliver(value: "DNSAnswer | DNSError", name: str) -> DNSAnswer:
+def _deliver(value: "DNSAnswer | DNSError", name: str, rdtype: str) -> DNSAnswer:
+    _note(name, rdtype, value)
     if isinstance(value, DNSError):
         raise DNSError(value.message, kind=value.kind, name=name)
     return value

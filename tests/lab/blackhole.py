@@ -19,6 +19,8 @@ class Blackhole(SelectLoop):
     def __init__(self, ip: str, ports=PORTS) -> None:
         super().__init__("blackhole")
         self.ip = ip
+        #: connections accepted so far (tests: "nothing new after cancelling")
+        self.accepted = 0
         self._listeners: set[socket.socket] = set()
         #: connections accepted and not yet closed by the peer (tests check
         #: that a cancelled client really closed its socket)
@@ -38,6 +40,7 @@ class Blackhole(SelectLoop):
                 conn, _ = sock.accept()
             except OSError:  # e.g. out of file descriptors: keep listening
                 return
+            self.accepted += 1
             conn.setblocking(False)
             self.add(conn)
             self.open_connections += 1
