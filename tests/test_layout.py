@@ -23,16 +23,8 @@ TOP_LAYERS = ("setupwizard.ui", "setupwizard.cli", "setupwizard.__main__")
 #: arrow (importer, imported). After merging their branches the lead empties
 #: these sets; test_allow_lists_are_not_stale fails for an entry that no
 #: longer exists, so the lists only ever shrink.
-KNOWN_CYCLE_EDGES: set[tuple[str, str]] = {
-    # discovery port: ispdb.py imports mx.registrable_domain inside a
-    # function while mx.py imports ispdb.fetch_ispdb at the top
-    ("setupwizard.discovery.ispdb", "setupwizard.discovery.mx"),
-}
-KNOWN_CORE_TO_UI: set[tuple[str, str]] = {
-    # diagnostics port: switches to setupwizard.text
-    ("setupwizard.diagnostics.connection", "setupwizard.ui.terminal"),
-    ("setupwizard.diagnostics.engine", "setupwizard.ui.terminal"),
-}
+KNOWN_CYCLE_EDGES: set[tuple[str, str]] = set()
+KNOWN_CORE_TO_UI: set[tuple[str, str]] = set()
 
 
 def module_name(path: Path) -> str:

@@ -309,10 +309,11 @@ def test_tls_step_refuses_a_bad_server_name_instead_of_crashing(lab):
     from setupwizard.net import Deadline
     healthy = lab.mail("healthy")
     server = Server("imap", "imap\\..srvesc.test", 993, "tls", source="srv")
-    checks = Probe(server, healthy.ip, network=lab.network(timeout=2), credentials=None,
-                   options=ProbeOptions(login=False, timeout=2, deadline=6),
-                   transcript=Transcript(enabled=False), claim=LoginClaim([healthy.ip]),
-                   deadline=Deadline(6)).run()
+    network = lab.network(timeout=2)
+    probe = Probe(server, healthy.ip, network=network, credentials=None,
+                  options=ProbeOptions(login=False), transcript=Transcript(enabled=False),
+                  claim=LoginClaim([healthy.ip]), deadline=Deadline(6))
+    checks = network.run(probe.run())
     failed = [c for c in checks if c.status == "fail"]
     assert failed and failed[0].id.startswith("tls"), [(c.id, c.status) for c in checks]
     assert not any("timeout" in c.id for c in checks)

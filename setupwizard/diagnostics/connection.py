@@ -84,7 +84,7 @@ class Transcript:
                 self.lines.append({"server": server, "address": address, "direction": "-",
                                    "line": f"... (more than {self.limit} lines, cut off)"})
             return
-        from ..ui.terminal import sanitize
+        from ..text import sanitize
         self.lines.append({"server": server, "address": address, "direction": direction,
                            "line": sanitize(self.scrub(text))[:500]})
 

@@ -359,7 +359,7 @@ class Probe:
 
 
 def _clean(text: str, limit: int = 300) -> str:
-    from ..ui.terminal import sanitize
+    from ..text import sanitize
     text = sanitize(text)
     if len(text) <= limit:
         return text

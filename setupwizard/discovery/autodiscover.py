@@ -37,7 +37,7 @@ from ..models import AccountConfig, EmailAddress, check_hostname
 from ..net import https_only
 from ..runtime import ranked_race, settle
 from .base import Context, Outcome, bad_host_warning
-from .mx import registrable_domain
+from .psl import registrable_domain
 from .srv import inside, order_records
 
 PATH = "/autodiscover/autodiscover.xml"

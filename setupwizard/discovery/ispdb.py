@@ -32,7 +32,7 @@ def _site(host: str) -> str:
     address); an ISPDB on several of its own host names stays trusted."""
     import ipaddress
 
-    from .mx import registrable_domain  # mx imports this module
+    from .psl import registrable_domain
     try:
         ipaddress.ip_address(host)
         return host

@@ -12,7 +12,6 @@ confirmed by the user unless the resolver validated it with DNSSEC.
 from __future__ import annotations
 
 import dataclasses
-import threading
 
 from ..errors import DNSError
 from ..i18n import msg
@@ -20,28 +19,7 @@ from ..models import AccountConfig, check_hostname
 from .autoconfig import autoconfig_url, combine, fetch_clientconfig
 from .base import Context, Outcome, bad_host_warning, race_steps
 from .ispdb import fetch_ispdb
-
-
-_PSL = None
-_PSL_LOCK = threading.Lock()
-
-
-def _psl():
-    # Built once (about 60 ms). A lock: the wizard may warm it up in the
-    # background while the loop's sources already ask.
-    global _PSL
-    if _PSL is None:
-        with _PSL_LOCK:
-            if _PSL is None:
-                from publicsuffixlist import PublicSuffixList
-                _PSL = PublicSuffixList()
-    return _PSL
-
-
-def registrable_domain(host: str) -> str | None:
-    """The registrable ("base") domain of ``host`` by the Public Suffix List,
-    e.g. mx01.mail.example.co.uk -> example.co.uk; None for a bare suffix."""
-    return _psl().privatesuffix(host.lower().rstrip("."))
+from .psl import registrable_domain
 
 
 def candidate_domains(mx_host: str, mail_domain: str) -> list[str]:
