@@ -212,8 +212,10 @@ def _child_text(element: ET.Element, name: str) -> str | None:
 
 
 def _is_web_url(url: str) -> bool:
+    # isprintable() also refuses control, bidi-override and zero-width
+    # characters, which make a link shown to the user read as another one
     return url.lower().startswith(("https://", "http://")) and len(url) > 8 \
-        and not any(c.isspace() for c in url)
+        and not any(c.isspace() for c in url) and url.isprintable()
 
 
 class _Reader:

@@ -544,6 +544,22 @@ def test_links_that_are_not_web_addresses_dropped():
     assert "not a web address: javascript:alert(1)" in notes_text(config)
 
 
+def test_links_with_invisible_or_bidi_characters_dropped():
+    # found by tests/test_fuzz.py: a right-to-left override makes
+    # "https://example.com/<RLO>gpj.exe" read as ".../exe.jpg"
+    doc = GMX_LIKE.replace(b'url="https://hilfe.gmx.net/pop-imap/imap/outlook.html"',
+                           'url="https://example.com/\u202egpj.exe"'.encode())
+    doc = doc.replace(b'visiturl="https://hilfe.gmx.net/pop-imap/einschalten.html"',
+                      b'visiturl="https://exa&#x200b;mple.com/"')
+    config = parse(doc)
+    assert config.documentation == ()
+    assert config.instructions[0][0] is None
+    assert "not a web address" in notes_text(config)
+    with pytest.raises(UsageError):
+        write(WriteSpec(provider_id="x", domains=("example.com",),
+                        documentation=(("https://example.com/\u202egpj.exe", {}),)))
+
+
 def test_invalid_pop3_settings_are_noted():
     doc = GMX_LIKE.replace(b"<leaveMessagesOnServer>true", b"<leaveMessagesOnServer>yes")
     doc = doc.replace(b'minutes="15"', b'minutes="soon"')

@@ -85,8 +85,10 @@ class Transcript:
                                    "line": f"... (more than {self.limit} lines, cut off)"})
             return
         from ..text import sanitize
+        # scrub, clean, and scrub again: removing a control character from the
+        # middle of an echoed secret must not put the secret back together
         self.lines.append({"server": server, "address": address, "direction": direction,
-                           "line": sanitize(self.scrub(text))[:500]})
+                           "line": self.scrub(sanitize(self.scrub(text)))[:500]})
 
 
 @dataclass(frozen=True)

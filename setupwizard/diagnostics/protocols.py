@@ -170,7 +170,11 @@ class IMAPClient:
             line = await self.conn.read_line()
             literal = re.search(r"\{([0-9]+)\}$", line)
             if literal:
-                data = await self.conn.read_exact(int(literal.group(1)))
+                digits = literal.group(1)
+                # more than 12 digits is far past any cap (and past int()'s
+                # own limit of 4300 digits): read_exact refuses it
+                data = await self.conn.read_exact(int(digits) if len(digits) <= 12
+                                                  else 10 ** 12)
                 line = line + data.decode("utf-8", "replace") + await self.conn.read_line()
             if line.startswith("+"):
                 # continuation: send the SASL payload, or an empty line to end
