@@ -46,7 +46,8 @@ from dataclasses import dataclass
 from typing import Literal, Sequence
 from xml.sax.saxutils import escape
 
-from .errors import ConfigDocumentError, UsageError
+# AutodiscoverDocumentError lives in errors.py (the tree); still importable from here
+from .errors import AutodiscoverDocumentError, UsageError
 from .i18n import Message, msg
 from .clientconfig import xml_text
 from .models import DEFAULT_PORTS, Server, check_hostname, is_hostname, parse_port
@@ -71,14 +72,6 @@ EXCHANGE_TYPES = frozenset({"EXCH", "EXPR", "EXHTTP", "WEB"})
 IMPLICIT_TLS_PORTS = frozenset({993, 995, 465})
 STARTTLS_PORTS = frozenset({143, 110, 587, 25})
 MAX_TEXT = 512
-
-
-class AutodiscoverDocumentError(ConfigDocumentError):
-    """An Autodiscover answer was rejected; ``reason`` says why, translatable."""
-
-    def __init__(self, reason: Message) -> None:
-        super().__init__(str(reason))
-        self.reason = reason
 
 
 @dataclass(frozen=True)

@@ -26,14 +26,14 @@ warnings: mail programs skip them and go on.
 
 from __future__ import annotations
 
-import threading
 import time
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from .errors import DNSError, NetTimeout, SetupWizardError, UsageError
-from .i18n import N_, Message, msg
-from .models import AccountConfig, EmailAddress, Server, to_ascii_domain
+from .errors import SetupWizardError, UsageError
+from .i18n import Message, msg
+from .explain.domaincheck import ADVICE, AdviceText
+from .models import AccountConfig, EmailAddress, Outcome, Server, to_ascii_domain
 
 __all__ = ["check_domain", "parse_domain", "DomainReport", "SourceCheck", "ServerCheck",
            "Agreement", "Choice", "Advice", "AdviceText", "ADVICE", "SEVERITIES",
@@ -51,156 +51,44 @@ SECURITY_WORDS = {"tls": msg("SSL/TLS"), "starttls": msg("STARTTLS"),
                    "plain": msg("unencrypted")}
 
 
-# -- the advice catalogue -------------------------------------------------------
-
-@dataclass(frozen=True)
-class AdviceText:
-    """What one piece of advice says. ``fix`` None on ``server.warning``
-    means: the fix of the diagnostics finding behind it."""
-
-    id: str
-    severity: str
-    title: str
-    explanation: str
-    fix: str | None = None
-
-
-_BROKEN_TITLE = N_("Not working: {source}")
-_BROKEN_EXPLANATION = N_("Mail programs that look there get an error instead of "
-                         "settings: {detail}.")
-
-_ALL = [
-    # -- sources that answer with an error -----------------------------------
-    AdviceText("autoconfig.broken", "problem", _BROKEN_TITLE, _BROKEN_EXPLANATION,
-               N_("Make https://autoconfig.{domain}/mail/config-v1.1.xml answer with the "
-                  "configuration file (status 200, XML, a valid certificate for "
-                  "autoconfig.{domain}), or remove the name autoconfig.{domain} if you do "
-                  "not publish one.")),
-    AdviceText("srv.broken", "problem", _BROKEN_TITLE, _BROKEN_EXPLANATION,
-               N_("Check the SRV records of {domain} at your DNS provider: every lookup "
-                  "must get an answer, records or \"no such record\".")),
-    AdviceText("well-known.broken", "warning", _BROKEN_TITLE, _BROKEN_EXPLANATION,
-               N_("Make https://{domain}/.well-known/autoconfig/mail/config-v1.1.xml answer "
-                  "with the configuration file, or with \"404 Not Found\" if you do not "
-                  "publish it there.")),
-    AdviceText("autoconfig-http.broken", "warning", _BROKEN_TITLE, _BROKEN_EXPLANATION,
-               N_("Let the http addresses answer with the same file as the https ones, or "
-                  "with \"404 Not Found\".")),
-    AdviceText("autodiscover.broken", "warning", _BROKEN_TITLE, _BROKEN_EXPLANATION,
-               N_("Make https://autodiscover.{domain}/autodiscover/autodiscover.xml answer "
-                  "Outlook's POST request with the settings, and let "
-                  "https://{domain}/autodiscover/autodiscover.xml answer \"404 Not Found\" "
-                  "if it has nothing to say.")),
-    AdviceText("ispdb.broken", "warning", _BROKEN_TITLE, _BROKEN_EXPLANATION,
-               N_("The Thunderbird settings database is run by others, not by you: try "
-                  "again later. If its entry for {domain} is wrong, ask for a correction "
-                  "there.")),
-    AdviceText("mx.broken", "warning", _BROKEN_TITLE, _BROKEN_EXPLANATION,
-               N_("Check the MX records of {domain}. This lookup also asks about your mail "
-                  "host's domain, which you may not control.")),
-    # -- sources that answer, but cannot be trusted ------------------------------
-    AdviceText("source.untrusted", "warning", N_("Cannot be confirmed: {source}"),
-               N_("Settings are there, but mail programs cannot be sure they really come "
-                  "from {domain}: {detail}. They ask people to confirm them, or ignore "
-                  "them."),
-               N_("Serve the settings under {domain} itself, over HTTPS, without a "
-                  "redirect to another domain.")),
-    AdviceText("autoconfig.http-only", "warning",
-               N_("The configuration file is only available unencrypted"),
-               N_("Mail programs find your settings only over plain http, where anyone on "
-                  "the way can change them. Many programs ask people to confirm such "
-                  "settings, some ignore them."),
-               N_("Serve the same file over HTTPS, with a valid certificate, at "
-                  "https://autoconfig.{domain}/mail/config-v1.1.xml.")),
-    AdviceText("sources.disagree", "warning",
-               N_("The sources name different {protocol} servers"),
-               N_("Which server a mail program uses depends on where it looks: {choices}."),
-               N_("Decide which server is right and change the other sources to name the "
-                  "same host, port and encryption.")),
-    AdviceText("srv.outside-domain", "warning", N_("SRV records point outside {domain}"),
-               N_("They name servers that are not part of {domain}: {targets}. That is "
-                  "allowed, but mail programs cannot tell whether these servers really "
-                  "belong to you, so they ask people to confirm them."),
-               N_("If these are your mail servers, nothing is broken. To spare people the "
-                  "question, point the records at names under {domain} that the servers' "
-                  "certificates cover.")),
-    # -- the servers named ---------------------------------------------------------
-    AdviceText("server.failed", "problem",
-               N_("The {protocol} server {host} (port {port}) does not work"),
-               N_("The test found: {check_title}. {check_explanation} This server is named "
-                  "by: {sources}."),
-               N_("Repair the server, or change {sources} to name a server that works.")),
-    AdviceText("server.warning", "warning",
-               N_("The {protocol} server {host} (port {port}) works, with a warning"),
-               N_("The test found: {check_title}. {check_explanation}")),
-    AdviceText("server.untested", "info", N_("Not every server was tested"),
-               N_("The sources name {count} servers; the first {tested} were tested.")),
-    # -- what is missing -------------------------------------------------------------
-    AdviceText("nothing.published", "problem",
-               N_("Mail programs find no settings for {domain}"),
-               N_("None of the places mail programs look at answers with settings, so "
-                  "everyone has to type server names, ports and encryption by hand."),
-               N_("Publish at least an autoconfig file and SRV records; the suggestions "
-                  "below say how.")),
-    AdviceText("autoconfig.missing", "suggestion", N_("Publish an autoconfig file"),
-               N_("Thunderbird and many other mail programs look for a configuration file "
-                  "for {domain}. Without one they guess, or people type the settings "
-                  "themselves."),
-               N_("Publish config-v1.1.xml at https://autoconfig.{domain}/mail/config-v1.1.xml "
-                  "and at https://{domain}/.well-known/autoconfig/mail/config-v1.1.xml, over "
-                  "HTTPS. {command} writes it, with the DNS records and instructions.")),
-    AdviceText("srv.missing", "suggestion", N_("Add SRV records"),
-               N_("SRV records in DNS (RFC 6186) tell mail programs which servers to use. "
-                  "{domain} has none for mail."),
-               N_("Add the SRV records for your mail servers at your DNS provider; "
-                  "{command} writes them too.")),
-    AdviceText("autodiscover.missing", "suggestion", N_("Answer Autodiscover for Outlook"),
-               N_("Outlook asks Autodiscover for the settings. {domain} does not answer, so "
-                  "Outlook users type the settings themselves."),
-               N_("Answer Outlook's POST request at "
-                  "https://autodiscover.{domain}/autodiscover/autodiscover.xml with a small "
-                  "script and add the DNS records for it; {command} writes the answer "
-                  "template and the records.")),
-    # -- context -----------------------------------------------------------------------
-    AdviceText("providers.differs", "info",
-               N_("setupwizard's provider database names other servers"),
-               N_("The database lists {theirs}; {domain} publishes {ours}."),
-               N_("If what {domain} publishes is right, the database entry is out of date: "
-                  "tell the setupwizard maintainers.")),
-]
-
-ADVICE: dict[str, AdviceText] = {a.id: a for a in _ALL}
+# -- the advice catalogue: texts in explain/domaincheck.py ---------------------
 
 
 # -- values ---------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class SourceCheck:
-    """What one discovery source said about the domain."""
+#: What one discovery source said about the domain: the one result shape
+#: (models.Outcome; status found | not-found | error | timeout).
+SourceCheck = Outcome
 
-    name: str
-    #: found | not-found | error | timeout
-    status: str
-    #: an i18n.Message or str
-    detail: object = ""
-    config: AccountConfig | None = None
-    warnings: tuple = ()
-    elapsed_ms: int = 0
 
-    @property
-    def published(self) -> bool:
-        """False for the sources that only give context (the provider database)."""
-        return self.name not in CONTEXT_SOURCES
+def is_published(source: Outcome) -> bool:
+    """False for the sources that only give context (the provider database)."""
+    return source.name not in CONTEXT_SOURCES
 
-    @property
-    def servers(self) -> tuple[Server, ...]:
-        if self.config is None:
-            return ()
-        return (*self.config.incoming, *self.config.outgoing)
 
-    @property
-    def failed(self) -> bool:
-        return self.status in ("error", "timeout")
+def servers_of(source: Outcome) -> tuple[Server, ...]:
+    if source.config is None:
+        return ()
+    return (*source.config.incoming, *source.config.outgoing)
+
+
+def network_down(checked: Sequence[Outcome]) -> Outcome | None:
+    """The first answer that shows our DNS is broken, when nothing was found
+    and every published source failed because a DNS server did not do its
+    job (no answer, SERVFAIL, REFUSED, none configured); else None. A
+    domain owner must then hear that we could not look, not that they
+    should publish records."""
+    from .net.dns import SERVER_TROUBLE
+    published = [s for s in checked if is_published(s)]
+    if not published or any(s.status not in ("error", "timeout") for s in published):
+        return None
+    if all(s.kind in SERVER_TROUBLE and s.kind != "error" for s in published):
+        return published[0]
+    return None
+
+
+def has_failed(source: Outcome) -> bool:
+    return source.status in ("error", "timeout")
 
 
 @dataclass(frozen=True)
@@ -311,25 +199,38 @@ def check_domain(domain: str, *, network=None, options=None, probe_options=None,
                  clock: Callable[[], float] = time.monotonic) -> DomainReport:
     """Check what ``domain`` publishes for mail programs.
 
-    ``options`` are DiscoveryOptions (timeout, deadline, ISPDB URL),
-    ``probe_options`` ProbeOptions (login is always off). Returns a
+    ``options`` are DiscoveryOptions (the ISPDB URL), ``probe_options``
+    ProbeOptions (login is always off); every time limit comes from
+    ``network.timeouts`` (``check_domain`` for the whole check). Returns a
     DomainReport; raises UsageError for a malformed domain. Network trouble
     never raises: it becomes source statuses, server checks and advice.
     """
+    from .net import Network
+    name, ascii_domain = parse_domain(domain)
+    if network is not None:
+        return network.run(check_domain_async(
+            domain, network=network, options=options, probe_options=probe_options,
+            providers=providers, sources=sources, clock=clock))
+    with Network() as own:
+        return own.run(check_domain_async(
+            domain, network=own, options=options, probe_options=probe_options,
+            providers=providers, sources=sources, clock=clock))
+
+
+async def check_domain_async(domain: str, *, network, options=None, probe_options=None,
+                             providers=None, sources: Sequence | None = None,
+                             clock: Callable[[], float] = time.monotonic) -> DomainReport:
+    """The async form of :func:`check_domain` (same arguments)."""
+    import dataclasses
+
     from .diagnostics.engine import ProbeOptions
     from .discovery import DiscoveryOptions, build_sources
-    from .net import Network
+    from .runtime import Deadline
 
     start = clock()
     name, ascii_domain = parse_domain(domain)
-    network = network or Network()
     options = options or DiscoveryOptions()
-    if probe_options is None:
-        probe_options = ProbeOptions(login=False, timeout=options.timeout,
-                                     deadline=max(options.timeout * 3, options.timeout + 5))
-    else:
-        import dataclasses
-        probe_options = dataclasses.replace(probe_options, login=False)
+    probe_options = dataclasses.replace(probe_options or ProbeOptions(), login=False)
     if providers is None:
         from .providers import ProviderDatabase
         providers = ProviderDatabase.load()
@@ -337,9 +238,12 @@ def check_domain(domain: str, *, network=None, options=None, probe_options=None,
         from .discovery.base import RANKING
         sources = [s for s in build_sources() if s.name in RANKING]
     address = EmailAddress.parse(f"postmaster@{name}")
-
-    checked = _ask_sources(address, list(sources), network, options, providers, clock)
-    servers = _probe(_named_servers(checked), network, probe_options)
+    deadline = Deadline(network.timeouts.check_domain, clock)
+    # half of the time for the sources, the rest (at least) for the probes
+    sources_deadline = Deadline(min(network.timeouts.lookup, deadline.remaining()), clock)
+    checked = await _ask_sources(address, list(sources), network, options, providers,
+                                 sources_deadline, clock)
+    servers = await _probe(_named_servers(checked), network, probe_options, deadline)
     agreement = _agreement(checked)
     advice = _advice(name, ascii_domain, address, checked, servers, agreement)
     verdict = _verdict(advice, checked)
@@ -348,51 +252,30 @@ def check_domain(domain: str, *, network=None, options=None, probe_options=None,
                         verdict=verdict, elapsed_ms=int((clock() - start) * 1000))
 
 
-def _ask_sources(address: EmailAddress, sources: list, network, options, providers,
-                 clock) -> list[SourceCheck]:
+async def _ask_sources(address: EmailAddress, sources: list, network, options, providers,
+                       deadline, clock) -> list[Outcome]:
     """Run every source to completion (or the deadline), all at once."""
-    from .discovery.base import Context, Outcome, gather
-    from .net import Deadline
+    from .discovery.base import Context
+    from .runtime import gather_settled, settle
 
-    ctx = Context(address=address, network=network, options=options,
-                  deadline=Deadline(options.deadline, clock), providers=providers)
-    elapsed: dict[int, int] = {}
-
-    def timed(index: int, source):
-        def run():
-            begin = clock()
-            try:
-                return source.run(ctx)
-            finally:
-                elapsed[index] = int((clock() - begin) * 1000)
-        return run
-
+    ctx = Context(address=address, network=network, options=options, deadline=deadline,
+                  providers=providers)
     started = clock()
-    values = gather(ctx, [timed(i, s) for i, s in enumerate(sources)], name="check-domain")
+    values = await gather_settled(
+        [lambda s=s: settle(lambda: s.run(ctx), name=s.name, clock=clock) for s in sources],
+        deadline=deadline)
     waited = int((clock() - started) * 1000)
-    out: list[SourceCheck] = []
-    for index, (source, value) in enumerate(zip(sources, values)):
-        ms = elapsed.get(index, waited)
-        if value is None:
-            out.append(SourceCheck(source.name, "timeout", msg("no answer before the deadline"),
-                                   elapsed_ms=ms))
+    out: list[Outcome] = []
+    for source, value in zip(sources, values):
+        if not isinstance(value, Outcome):  # cut off by the deadline
+            out.append(Outcome("timeout", msg("no answer before the deadline"),
+                               name=source.name, elapsed_ms=waited, kind="timeout"))
             continue
-        if isinstance(value, SetupWizardError):
-            timeout = isinstance(value, NetTimeout) or (
-                isinstance(value, DNSError) and value.kind == "timeout")
-            out.append(SourceCheck(source.name, "timeout" if timeout else "error",
-                                   value.message, elapsed_ms=ms))
-            continue
-        outcome: Outcome = value
-        status = outcome.status
-        config = outcome.config
-        if status == "found" and (config is None or config.empty):
-            status, config = "not-found", None
-        if status not in ("found", "not-found", "error", "timeout"):
-            status = "error"  # "cancelled"/"skipped" cannot happen without a race
-        out.append(SourceCheck(source.name, status, outcome.detail,
-                               config if status == "found" else None,
-                               tuple(outcome.warnings), ms))
+        if value.status not in ("found", "not-found", "error", "timeout"):
+            value = value.with_(status="error")  # cancelled/skipped: no race here
+        if value.status != "found":
+            value = value.with_(config=None)
+        out.append(value)
     return out
 
 
@@ -406,9 +289,9 @@ def _named_servers(checked: list[SourceCheck]) -> list[tuple[Server, tuple[str, 
     that source's own order."""
     found: dict[tuple, tuple[Server, list[str], tuple[int, int]]] = {}
     for rank, source in enumerate(checked):
-        if not source.published or source.status != "found":
+        if not is_published(source) or source.status != "found":
             continue
-        for position, server in enumerate(source.servers):
+        for position, server in enumerate(servers_of(source)):
             key = _key(server)
             if key not in found:
                 neutral = Server(protocol=server.protocol, host=key[1], port=server.port,
@@ -420,41 +303,32 @@ def _named_servers(checked: list[SourceCheck]) -> list[tuple[Server, tuple[str, 
     return [(server, tuple(names)) for server, names, _ in ordered]
 
 
-def _probe(named: list[tuple[Server, tuple[str, ...]]], network, options) -> list[ServerCheck]:
+async def _probe(named: list[tuple[Server, tuple[str, ...]]], network, options,
+                 deadline) -> list[ServerCheck]:
     """Probe each server (at most MAX_SERVERS), all at once, without login."""
     from .diagnostics import server_status
     from .diagnostics.connection import Transcript
     from .diagnostics.engine import Check, probe_server
-    from .net import Deadline
+    from .runtime import gather_settled
 
-    deadline = Deadline(options.deadline)
     tested = named[:MAX_SERVERS]
-    results: dict[int, tuple[list[str], list]] = {}
-
-    def run(index: int, server: Server) -> None:
-        try:
-            results[index] = probe_server(server, network=network, credentials=None,
-                                          options=options,
-                                          transcript=Transcript(enabled=False),
-                                          deadline=deadline)
-        except SetupWizardError as exc:  # the probe turns network trouble into checks
-            results[index] = ([], [Check("protocol.broken", "fail", server.url, None,
-                                         {"reason": exc.message})])
-
-    threads = [threading.Thread(target=run, args=(i, s), daemon=True,
-                                name=f"check-domain-probe-{i}")
-               for i, (s, _) in enumerate(tested)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=max(deadline.remaining(), 0.0) + 2)
+    results = await gather_settled(
+        [lambda s=s: probe_server(s, network=network, credentials=None, options=options,
+                                  transcript=Transcript(enabled=False), deadline=deadline)
+         for s, _ in tested], deadline=deadline)
     out: list[ServerCheck] = []
     for index, (server, names) in enumerate(named):
         if index >= len(tested):
             out.append(ServerCheck(server, names, "skip"))
             continue
-        addresses, checks = results.get(index, ([], [
-            Check("connect.timeout", "fail", server.url, None, {"port": server.port})]))
+        result = results[index]
+        if isinstance(result, SetupWizardError):  # the probe turns trouble into checks
+            result = ([], [Check("protocol.broken", "fail", server.url, None,
+                                 {"reason": result.message})])
+        elif not isinstance(result, tuple):
+            result = ([], [Check("connect.timeout", "fail", server.url, None,
+                                 {"port": server.port})])
+        addresses, checks = result
         out.append(ServerCheck(server, names, server_status(list(checks)),
                                tuple(addresses), tuple(checks)))
     return out
@@ -470,10 +344,10 @@ def _first_per_protocol(servers: Sequence[Server]) -> dict[str, Server]:
 def _agreement(checked: list[SourceCheck]) -> Agreement:
     """Compare the first server per protocol of every published source that
     found something."""
-    compared = [s for s in checked if s.published and s.status == "found"]
+    compared = [s for s in checked if is_published(s) and s.status == "found"]
     choices: dict[tuple, list[str]] = {}
     for source in compared:
-        for server in _first_per_protocol(source.servers).values():
+        for server in _first_per_protocol(servers_of(source)).values():
             choices.setdefault(_key(server), []).append(source.name)
     values = tuple(Choice(k[0], k[1], k[2], k[3], tuple(v))
                    for k, v in sorted(choices.items(),
@@ -507,14 +381,18 @@ def _advice(domain: str, ascii_domain: str, address: EmailAddress,
             checked: list[SourceCheck], servers: list[ServerCheck],
             agreement: Agreement) -> list[Advice]:
     by_name = {s.name: s for s in checked}
-    published = [s for s in checked if s.published]
+    published = [s for s in checked if is_published(s)]
     base = (("domain", ascii_domain),)
     out: list[Advice] = []
 
+    down = network_down(checked)
+    if down is not None:
+        # our own DNS is broken: say so, and advise nothing about the domain
+        return [Advice("network.down", base + (("detail", down.detail),))]
     if not any(s.status == "found" for s in published):
         out.append(Advice("nothing.published", base))
     for source in published:
-        if source.failed and f"{source.name}.broken" in ADVICE:
+        if has_failed(source) and f"{source.name}.broken" in ADVICE:
             out.append(Advice(f"{source.name}.broken",
                               base + (("source", _label(source.name)),
                                       ("detail", source.detail)), source=source.name))
@@ -540,7 +418,7 @@ def _advice(domain: str, ascii_domain: str, address: EmailAddress,
         from .discovery.srv import SERVICES, inside
         labels = {(p, s): label for label, p, s in SERVICES}
         targets = []
-        for server in srv.servers:
+        for server in servers_of(srv):
             host = server.host.lower().rstrip(".")
             if inside(host, ascii_domain):
                 continue
@@ -593,7 +471,7 @@ def _kit_servers(by_name: dict[str, SourceCheck], servers: list[ServerCheck]) ->
         return working
     context = by_name.get("providers")
     if context is not None and context.status == "found":
-        return [s for s in context.servers if s.security != "plain"]
+        return [s for s in servers_of(context) if s.security != "plain"]
     return []
 
 
@@ -651,7 +529,7 @@ def _providers_context(source: SourceCheck | None, agreement: Agreement,
     if source is None or source.status != "found" or not agreement.choices:
         return []
     theirs, ours = [], []
-    for protocol, server in _first_per_protocol(source.servers).items():
+    for protocol, server in _first_per_protocol(servers_of(source)).items():
         published = [c for c in agreement.choices if c.protocol == protocol]
         if published and server.host.lower().rstrip(".") not in {c.host for c in published}:
             theirs.append(f"{protocol.upper()} {server.host}")
@@ -666,7 +544,7 @@ def _providers_context(source: SourceCheck | None, agreement: Agreement,
 def _verdict(advice: list[Advice], checked: list[SourceCheck]) -> str:
     if any(a.severity == "problem" and a.id != "nothing.published" for a in advice):
         return "problem"
-    if not any(s.published and s.status == "found" for s in checked):
+    if not any(is_published(s) and s.status == "found" for s in checked):
         return "nothing"
     if any(a.severity == "warning" for a in advice):
         return "warning"

@@ -2,15 +2,19 @@
 
 Every error the library raises derives from one root, so callers (the CLI,
 the wizard, other programs) can catch one class. Errors from dnspython,
-requests, ssl and socket are translated at the seam in ``net.py`` and never
+httpx, ssl and socket are translated at the seam in ``net/`` (and the
+mail protocol's own trouble in ``diagnostics/connection.py``) and never
 leak out of the library::
 
     SetupWizardError                 root; has .host, .port, .source attributes
     ├── UsageError                   the caller asked for something impossible
-    │   └── InvalidAddress           not a usable e-mail address (.reason says why)
+    │   ├── InvalidAddress           not a usable e-mail address (.reason says why)
+    │   └── UnsafeArgument           a value for a protocol line holds a control
+    │                                character; it was not sent (.what names it)
     ├── DataError                    a bundled or received document is unusable
     │   ├── ProviderDataError        a file in providers/ is invalid (.path)
     │   └── ConfigDocumentError      clientConfig / autodiscover XML rejected
+    │       └── AutodiscoverDocumentError  an Autodiscover answer rejected (.reason)
     ├── ExportError                  these settings cannot be written in a format
     └── NetworkError                 talking to another machine failed
         ├── DNSError                 name lookup failed (.kind: nxdomain, servfail,
@@ -18,8 +22,12 @@ leak out of the library::
         ├── NetTimeout               a connect, read or the total deadline ran out
         ├── ConnectError             refused, unreachable, reset
         ├── TLSError                 handshake or certificate verification failed
+        ├── ProtocolError            a mail server broke IMAP/POP3/SMTP (.kind: garbage,
+        │                            too-long, too-much, closed, injection)
         └── HTTPError                bad status, redirect loop, oversized body (.status)
             └── RedirectRefused      a redirect the policy forbids (http, internal address)
+    WizardStopped                    (under the root) the guided flow ended early on
+                                     purpose (.status: the exit status)
 
 Messages are short English sentences for logs; what users see is built from
 the attributes by the ``ui`` layer in their language. No message ever
@@ -82,6 +90,14 @@ class ConfigDocumentError(DataError):
     """A clientConfig or autodiscover XML document was rejected."""
 
 
+class AutodiscoverDocumentError(ConfigDocumentError):
+    """An Autodiscover answer was rejected; ``reason`` says why, translatable."""
+
+    def __init__(self, reason: "Message") -> None:
+        super().__init__(str(reason))
+        self.reason = reason
+
+
 class ExportError(SetupWizardError):
     """The settings cannot be written in the chosen format (an unencrypted
     server for a format whose readers refuse it, a sign-in method the format
@@ -120,6 +136,29 @@ class TLSError(NetworkError):
     """The TLS handshake or the certificate check failed."""
 
 
+class ProtocolError(NetworkError):
+    """A mail server broke the protocol. ``kind``: garbage (not the
+    protocol), too-long (an endless line), too-much (past the response or
+    connection caps), closed (hung up early), injection (bytes between a
+    STARTTLS go-ahead and the handshake)."""
+
+    def __init__(self, message="", *, kind: str = "garbage", **kw) -> None:
+        super().__init__(message, **kw)
+        self.kind = kind
+
+
+class UnsafeArgument(UsageError):
+    """A value meant for a protocol line holds a line break or another control
+    character: sent, it would smuggle extra commands to the server. ``what``
+    names the value (a catalogue text such as "user name")."""
+
+    def __init__(self, what: str) -> None:
+        from .i18n import Message, msg
+        super().__init__(msg("the {what} contains a line break or another control "
+                             "character; it was not sent", what=Message(what)))
+        self.what = what
+
+
 class HTTPError(NetworkError):
     """An HTTP exchange did not give a usable answer."""
 
@@ -131,3 +170,12 @@ class HTTPError(NetworkError):
 class RedirectRefused(HTTPError):
     """A redirect was not followed: the caller's policy (https only...) or
     the internal-address rule of ``net.Network.redirect_refusal`` forbids it."""
+
+
+class WizardStopped(SetupWizardError):
+    """The guided flow ended early on purpose (nothing found and nothing
+    entered, a failed sign-in in scripted use); ``status`` is the exit status."""
+
+    def __init__(self, message, status: int = 1) -> None:
+        super().__init__(message)
+        self.status = status

@@ -286,22 +286,48 @@ SourceStatus = Literal["found", "not-found", "error", "timeout", "skipped", "can
 
 
 @dataclass(frozen=True)
-class SourceReport:
-    """The outcome of asking one source."""
+class Outcome:
+    """What asking one source (or one URL, one record of a source) gave: the
+    one shape for every answer, made from exceptions in one place
+    (``runtime.settle``).
 
-    name: str
+    ``status``: found (``config`` holds the settings), not-found, error
+    (``kind`` says which: a DNSError kind such as nxdomain, servfail or
+    timeout, or tls, connect, http, document, internal), timeout (kind
+    timeout: a DNS question; net-timeout: a connection or a read), skipped,
+    cancelled. ``name`` and ``elapsed_ms`` are filled in by whoever ran it.
+    """
+
     status: SourceStatus
     #: a str, or an i18n.Message the UI renders in the user's language
     detail: object = ""
-    elapsed_ms: int = 0
     config: AccountConfig | None = None
     warnings: tuple = ()
+    name: str = ""
+    elapsed_ms: int = 0
+    kind: str | None = None
+
+    @classmethod
+    def found(cls, config: AccountConfig, detail: object = "",
+              warnings: tuple = ()) -> "Outcome":
+        return cls("found", detail, config, tuple(warnings))
+
+    @classmethod
+    def not_found(cls, detail: object = "", warnings: tuple = ()) -> "Outcome":
+        return cls("not-found", detail, None, tuple(warnings))
+
+    def with_(self, **changes) -> "Outcome":
+        return dataclasses.replace(self, **changes)
 
     def to_json(self, translator=None) -> dict:
         detail = self.detail.render(translator) if hasattr(self.detail, "render") \
             else str(self.detail)
         return {"name": self.name, "status": self.status, "detail": detail,
                 "elapsed_ms": self.elapsed_ms}
+
+
+#: the name discovery results used before there was one shape
+SourceReport = Outcome
 
 
 @dataclass(frozen=True)
@@ -317,6 +343,11 @@ class DiscoveryResult:
     error: object = None
     #: findings of other sources that also answered (name -> config)
     others: tuple[tuple[str, AccountConfig], ...] = field(default=())
+    #: no DNS question of the lookup was answered: no network or a broken
+    #: resolver (then ``error`` says so, and nothing about the domain)
+    network_down: bool = False
+    #: how long the lookup took
+    elapsed_ms: int = 0
 
     @property
     def found(self) -> bool:

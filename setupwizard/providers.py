@@ -413,81 +413,101 @@ class DomainComparison:
 
 
 def compare_with_ispdb(database: ProviderDatabase, ispdb_url: str, *, network: Any,
-                       timeout: float = 5.0, workers: int = 8,
+                       timeout: float | None = None, workers: int = 8,
                        domains: Iterable[str] | None = None) -> list[DomainComparison]:
+    """The synchronous form of :func:`compare_with_ispdb_async`, run on
+    ``network``'s event loop (a :class:`setupwizard.net.Network`).
+    ``timeout`` is accepted for compatibility and ignored: every limit comes
+    from ``network.timeouts`` (the whole run: ``Timeouts.compare``)."""
+    return network.run(compare_with_ispdb_async(database, ispdb_url, network=network,
+                                                workers=workers, domains=domains))
+
+
+async def compare_with_ispdb_async(database: ProviderDatabase, ispdb_url: str, *,
+                                   network: Any, workers: int = 8,
+                                   domains: Iterable[str] | None = None
+                                   ) -> list[DomainComparison]:
     """Ask the ISPDB at ``ispdb_url`` about every domain of ``database`` (or
     only ``domains``, IDNA or Unicode form), at most ``workers`` at a time,
     and compare its answer with our data: for each protocol (IMAP, POP3,
     SMTP) our first server against the ISPDB server of that protocol that
     agrees with it most. Returns one DomainComparison per domain, in the
-    order of the database.
+    order of the database. The whole run ends at ``network.timeouts.compare``;
+    a domain not asked by then is an "error" comparison.
 
     The first domain is asked alone: when the ISPDB cannot be reached at all
     (no such host, connection refused or timed out, TLS failure) a
     NetworkError saying so is raised instead of the same failure being
     repeated for hundreds of domains. Later network errors become "error"
-    comparisons. ``network`` is a :class:`setupwizard.net.Network`.
+    comparisons. The ISPDB is asked exactly as discovery's ``ispdb`` source
+    asks it (``discovery.ispdb.fetch_ispdb``).
     """
-    from concurrent.futures import ThreadPoolExecutor
+    import asyncio
 
-    from .errors import NetworkError
+    from .errors import HTTPError, NetworkError
     from .i18n import msg
+    from .runtime import Deadline, gather_settled
 
     wanted = None if domains is None else {_normal_domain(d) for d in domains}
     jobs = [(domain, provider) for provider in database for domain in provider.domains
             if wanted is None or domain in wanted]
     if not jobs:
         return []
+    deadline = Deadline(network.timeouts.compare)
     try:
-        first = _compare_domain(*jobs[0], ispdb_url, network, timeout, strict=True)
+        first = await _compare_domain(*jobs[0], ispdb_url, network, deadline, strict=True)
     except NetworkError as exc:
-        raise NetworkError(msg("cannot ask the ISPDB at {url}: {reason}", url=ispdb_url,
-                               reason=exc.message), host=exc.host) from None
-    executor = ThreadPoolExecutor(max_workers=max(1, workers),
-                                  thread_name_prefix="providers-compare")
-    try:
-        futures = [executor.submit(_compare_domain, domain, provider, ispdb_url, network,
-                                   timeout) for domain, provider in jobs[1:]]
-        return [first, *(future.result() for future in futures)]
-    finally:
-        # on Ctrl-C: start nothing more; running requests end with their timeout
-        executor.shutdown(wait=False, cancel_futures=True)
+        if isinstance(exc, HTTPError):
+            first = DomainComparison(jobs[0][0], jobs[0][1].id, "error", detail=exc.message)
+        else:
+            raise NetworkError(msg("cannot ask the ISPDB at {url}: {reason}", url=ispdb_url,
+                                   reason=exc.message), host=exc.host) from None
+    limit = asyncio.Semaphore(max(1, workers))
+
+    async def one(domain: str, provider: Provider) -> DomainComparison:
+        async with limit:
+            return await _compare_domain(domain, provider, ispdb_url, network, deadline)
+
+    results = await gather_settled([lambda d=d, p=p: one(d, p) for d, p in jobs[1:]],
+                                   deadline=deadline)
+    out = [first]
+    for (domain, provider), result in zip(jobs[1:], results):
+        if isinstance(result, DomainComparison):
+            out.append(result)
+        elif isinstance(result, BaseException):
+            out.append(DomainComparison(domain, provider.id, "error",
+                                        detail=getattr(result, "message", str(result))))
+        else:
+            out.append(DomainComparison(domain, provider.id, "error",
+                                        detail=msg("no answer before the deadline")))
+    return out
 
 
-def _compare_domain(domain: str, provider: Provider, ispdb_url: str, network: Any,
-                    timeout: float, *, strict: bool = False) -> DomainComparison:
-    """Compare one domain; see compare_with_ispdb. Only an HTTP 404 or 410
-    means "only ours". With ``strict``, a network failure that is not about
-    this one answer (anything but an HTTPError) is raised."""
-    from . import clientconfig
-    from .discovery.ispdb import ispdb_url as url_for
-    from .errors import ConfigDocumentError, HTTPError, NetworkError
-    from .i18n import msg
-    from .net import Deadline
+async def _compare_domain(domain: str, provider: Provider, ispdb_url: str, network: Any,
+                          deadline: Any, *, strict: bool = False) -> DomainComparison:
+    """Compare one domain; see compare_with_ispdb_async. Only an HTTP 404 or
+    410 means "only ours". With ``strict``, a network failure (no such host,
+    connection, TLS, timeout) is raised; otherwise it is an "error"."""
+    from .discovery.base import Context, DiscoveryOptions
+    from .discovery.ispdb import fetch_ispdb
+    from .runtime import settle
 
-    url = url_for(ispdb_url, domain)
-    try:
-        response = network.http("GET", url, timeout=timeout, deadline=Deadline(timeout * 3))
-    except NetworkError as exc:
-        if strict and not isinstance(exc, HTTPError):
-            raise
-        return DomainComparison(domain, provider.id, "error", detail=exc.message)
-    if response.status in (404, 410):
-        return DomainComparison(domain, provider.id, "only-ours",
-                                detail=msg("the ISPDB answered HTTP {status}",
-                                           status=response.status))
-    if response.status != 200:
-        return DomainComparison(domain, provider.id, "error",
-                                detail=msg("the ISPDB answered HTTP {status}",
-                                           status=response.status))
     address = EmailAddress(local=_COMPARE_LOCAL, domain=domain, ascii_domain=domain)
-    try:
-        document = clientconfig.parse(response.body, address=address, source="ispdb",
-                                      origin=response.url)
-    except ConfigDocumentError as exc:
-        return DomainComparison(domain, provider.id, "error", detail=exc.message)
-    differences = _differences(provider.config_for(address), document.to_account_config(),
-                               address)
+    # fetch_ispdb never looks at a provider database
+    ctx = Context(address=address, network=network,
+                  options=DiscoveryOptions(ispdb_url=ispdb_url), deadline=deadline,
+                  providers=None)  # type: ignore[arg-type]
+
+    async def ask():
+        return await fetch_ispdb(ctx, domain, source="ispdb",
+                                 missing_host_is_not_found=False)
+    outcome = await ask() if strict else await settle(ask, name="ispdb")
+    if outcome.status == "not-found" and outcome.kind == "absent":
+        return DomainComparison(domain, provider.id, "only-ours", detail=outcome.detail)
+    if outcome.status not in ("found", "not-found"):
+        return DomainComparison(domain, provider.id, "error", detail=outcome.detail)
+    theirs = outcome.config or AccountConfig(incoming=(), outgoing=(), source="ispdb")
+    differences = _differences(provider.config_for(address), theirs, address)
     return DomainComparison(domain, provider.id, "differs" if differences else "same",
                             differences=differences)
 

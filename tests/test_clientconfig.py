@@ -13,7 +13,9 @@ from setupwizard.clientconfig import ClientConfig, OAuth2, WriteSpec, parse, wri
 from setupwizard.errors import ConfigDocumentError, UsageError
 from setupwizard.models import AccountConfig, EmailAddress, Hint, ProviderRef, Server
 
-SCHEMA = Path("/work/shared/reference/schemas/autoconfig.rng")
+from tests.paths import SCHEMAS
+
+SCHEMA = SCHEMAS / "autoconfig.rng"
 ALICE = EmailAddress.parse("alice@example.com")
 
 

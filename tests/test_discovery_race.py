@@ -8,14 +8,16 @@ against the lab elsewhere.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 
 import pytest
 
 from setupwizard.discovery import DiscoveryOptions, Outcome, discover
-from setupwizard.errors import DNSError, InvalidAddress, NetTimeout
+from setupwizard.errors import DNSError, InvalidAddress
 from setupwizard.models import AccountConfig, Server
+from setupwizard.net import NetOptions, Network
 
 
 class Scripted:
@@ -24,13 +26,13 @@ class Scripted:
         self.started = threading.Event()
         self.saw_cancel = threading.Event()
 
-    def run(self, ctx):
+    async def run(self, ctx):
         self.started.set()
-        end = time.monotonic() + self.delay
-        while time.monotonic() < end:
-            if ctx.cancelled.wait(0.01):
-                self.saw_cancel.set()
-                raise NetTimeout("cancelled")
+        try:
+            await asyncio.sleep(self.delay)
+        except asyncio.CancelledError:
+            self.saw_cancel.set()
+            raise
         if self.exc:
             raise self.exc
         if self.status != "found":
@@ -52,11 +54,13 @@ class NoProviders:
         return None
 
 
-def run(sources, **options):
-    opts = DiscoveryOptions(**{"deadline": 5.0, "timeout": 2.0, **options})
+def run(sources, *, timeout=2.0, **options):
+    """Discover with scripted sources; the lookup's deadline is 3 x timeout."""
     start = time.monotonic()
-    result = discover("alice@example.test", sources=sources, options=opts,
-                      providers=NoProviders())
+    with Network(NetOptions(timeout=timeout)) as network:
+        result = discover("alice@example.test", sources=sources,
+                          options=DiscoveryOptions(**options), network=network,
+                          providers=NoProviders())
     return result, time.monotonic() - start
 
 
@@ -92,7 +96,7 @@ def test_lower_source_wins_when_higher_ones_find_nothing():
 
 def test_deadline_takes_best_finished_and_marks_others_timeout():
     result, elapsed = run([Scripted("autoconfig", delay=30), Scripted("ispdb", delay=0.05)],
-                          deadline=0.5)
+                          timeout=0.5 / 3)
     assert elapsed < 1.0
     assert result.config.source == "ispdb"
     assert {r.name: r.status for r in result.sources}["autoconfig"] == "timeout"
@@ -110,7 +114,7 @@ def test_a_crashing_source_is_an_error_not_a_traceback():
     class Broken:
         name = "mx"
 
-        def run(self, ctx):
+        async def run(self, ctx):
             raise ZeroDivisionError("boom")
     result, _ = run([Broken(), Scripted("srv")])
     assert result.config.source == "srv"
@@ -136,8 +140,8 @@ def test_untrusted_winner_is_flagged_and_disagreement_named():
     untrusted = Scripted("mx")
     orig = untrusted.run
 
-    def run_untrusted(ctx):
-        out = orig(ctx)
+    async def run_untrusted(ctx):
+        out = await orig(ctx)
         import dataclasses
         return Outcome.found(dataclasses.replace(out.config, trusted=False))
     untrusted.run = run_untrusted
@@ -184,10 +188,10 @@ def test_many_addresses_of_one_domain_share_one_lookup():
     calls = []
 
     class Counting(Scripted):
-        def run(self, ctx):
+        async def run(self, ctx):
             import dataclasses
             calls.append(ctx.address.text)
-            out = super().run(ctx)
+            out = await super().run(ctx)
             user = ctx.address.text
             return Outcome.found(dataclasses.replace(
                 out.config, incoming=tuple(s.with_(username=user) for s in out.config.incoming),
@@ -195,7 +199,7 @@ def test_many_addresses_of_one_domain_share_one_lookup():
     source = Counting("ispdb", delay=0.05)
     texts = [f"user{i}@example.test" for i in range(20)] + ["bad", "z@other.test"]
     out = list(discover_many(texts, sources=[source], providers=NoProviders(),
-                             options=DiscoveryOptions(timeout=2, deadline=5)))
+                             network=Network(NetOptions(timeout=2))))
     assert [t for t, _ in out] == texts
     assert len(calls) == 2  # one per domain
     assert isinstance(out[20][1], InvalidAddress)
@@ -213,3 +217,74 @@ def test_idn_domains_are_converted():
     address = EmailAddress.parse("Jörg@Bücher.DE")
     assert address.domain == "bücher.de" and address.ascii_domain == "xn--bcher-kva.de"
     assert EmailAddress.parse("a@xn--bcher-kva.de").ascii_domain == "xn--bcher-kva.de"
+
+
+def test_a_lookup_whose_every_source_hangs_ends_at_the_lookup_deadline():
+    from setupwizard.runtime import Timeouts
+    hangers = [Scripted(n, delay=3600) for n in ("providers", "autoconfig", "ispdb", "srv")]
+    result, _ = run(hangers, timeout=0.1)
+    lookup_ms = Timeouts(0.1).lookup * 1000
+    assert not result.found
+    assert {r.status for r in result.sources} == {"timeout"}
+    assert all(h.saw_cancel.is_set() for h in hangers)
+    # the reported time is the documented deadline, not later
+    assert lookup_ms - 1 <= result.elapsed_ms <= lookup_ms + 100, result.elapsed_ms
+    assert all(r.elapsed_ms <= result.elapsed_ms for r in result.sources)
+
+
+def test_progress_is_reported_per_source_as_it_finishes():
+    seen = []
+    with Network(NetOptions(timeout=2)) as network:
+        discover("alice@example.test", providers=NoProviders(), network=network,
+                 sources=[Scripted("providers", delay=0.1), Scripted("ispdb"),
+                          Scripted("srv", delay=30)],
+                 on_progress=lambda report: seen.append((report.name, report.status)))
+    assert seen == [("ispdb", "found"), ("providers", "found"), ("srv", "cancelled")]
+
+
+def test_many_reads_its_input_lazily_and_cancels_when_stopped():
+    from setupwizard.discovery import discover_many
+    consumed = []
+
+    def texts():
+        for i in range(1000):
+            consumed.append(i)
+            yield f"user{i}@domain{i}.test"
+
+    hanger = Scripted("srv", delay=3600)
+    with Network(NetOptions(timeout=2)) as network:
+        stream = discover_many(texts(), concurrency=2, network=network,
+                               sources=[Scripted("providers"), hanger],
+                               providers=NoProviders())
+        text, result = next(stream)
+        assert text == "user0@domain0.test" and result.config.source == "providers"
+        assert len(consumed) <= 2 * 2 + 1  # a window, not the whole input
+        stream.close()
+
+        async def others():
+            return [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        assert network.run(others()) == []
+
+
+def test_why_nothing_was_found_is_told_honestly():
+    from setupwizard.discovery import _nothing_found
+    from setupwizard.models import EmailAddress
+    from setupwizard.net.dns import DNSAnswer, DNSHealth
+    address = EmailAddress.parse("a@example.test")
+
+    def said(*notes):
+        health = DNSHealth()
+        for name, value in notes:
+            health.note(name, "A", value)
+        text, down = _nothing_found(address, health)
+        return str(text), down
+
+    ispdb_ok = ("ispdb.lab.test", DNSAnswer("ispdb.lab.test", "A"))
+    timeout = DNSError("t", kind="timeout")
+    assert said() == ("No settings found for example.test.", False)
+    assert said(ispdb_ok, ("example.test", DNSError("n", kind="nxdomain"))) == (
+        "No settings found for example.test: this domain does not exist.", False)
+    text, down = said(ispdb_ok, ("autoconfig.example.test", timeout))
+    assert not down and "did not answer" in text
+    text, down = said(("ispdb.lab.test", timeout), ("example.test", timeout))
+    assert down and "No DNS server answered" in text and "example.test" in text

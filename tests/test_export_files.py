@@ -31,10 +31,11 @@ from setupwizard.export.selection import (account_from_servers, kit_from_servers
                                           username_template)
 from setupwizard.models import EmailAddress, ProviderRef, Server
 
+from tests.paths import SHARED as _SHARED  # noqa: E402
+
 REPO = Path(__file__).resolve().parent.parent
-# /work/shared on a developer's machine; CI puts a copy beside the clone
-SHARED = next((p for p in (Path("/work/shared"), REPO.parent / "shared")
-               if (p / "reference" / "schemas").is_dir()), None)
+# the team's shared/ folder beside the clone (tests/paths.py); None when absent
+SHARED = _SHARED if (_SHARED / "reference" / "schemas").is_dir() else None
 
 ALICE = EmailAddress.parse("alice@example.com")
 IMAP = Server("imap", "imap.example.com", 993, "tls", username="alice@example.com")

@@ -1,22 +1,28 @@
 """Source ``guess`` against the lab: real Dovecot behind guessable names,
-a domain whose names all hang, and a domain with no names at all."""
+a domain whose names all hang, a domain with no names at all, and DNS
+servers that fail (which must never read as "the names do not exist")."""
 
 from __future__ import annotations
 
-import time
+import pytest
 
-from setupwizard.discovery import DiscoveryOptions, discover
-from setupwizard.discovery.guess import candidates
-from setupwizard.providers import ProviderDatabase
+from setupwizard.discovery.base import Context, DiscoveryOptions
+from setupwizard.discovery.guess import GuessSource, candidates
+from setupwizard.models import EmailAddress
+from setupwizard.runtime import Deadline, settle
 
 
-def run(lab, address, **options):
-    opts = DiscoveryOptions(**{"timeout": 2.0, "deadline": 8.0, "ispdb_url": lab.ispdb_url,
-                               **options})
-    start = time.monotonic()
-    result = discover(address, network=lab.network(timeout=2.0),
-                      providers=ProviderDatabase.load(), options=opts)
-    return result, time.monotonic() - start
+def guess(lab, address, *, timeout=2.0, dns_server="dns"):
+    """Run the guess source alone as discovery runs it (settle maps errors);
+    return its Outcome."""
+    network = lab.network(timeout=timeout, dns_server=dns_server)
+    ctx = Context(EmailAddress.parse(address), network,
+                  DiscoveryOptions(only=("guess",), ispdb_url=lab.ispdb_url),
+                  Deadline(network.timeouts.lookup), providers=None)
+    try:
+        return network.run(settle(lambda: GuessSource().run(ctx), name="guess"))
+    finally:
+        network.close()
 
 
 def test_candidates_are_ranked_tls_first_imap_before_pop3():
@@ -29,38 +35,67 @@ def test_candidates_are_ranked_tls_first_imap_before_pop3():
 
 def test_guess_finds_dovecot_and_is_untrusted(lab):
     lab.mail("healthy")
-    result, _ = run(lab, "alice@guess.test", only=("guess",))
-    assert result.found
-    assert result.config.source == "guess" and not result.config.trusted
-    first = result.incoming[0]
+    outcome = guess(lab, "alice@guess.test")
+    assert outcome.status == "found", outcome
+    config = outcome.config
+    assert config.source == "guess" and not config.trusted
+    first = config.incoming[0]
     assert (first.protocol, first.host, first.port, first.security) == \
         ("imap", "imap.guess.test", 993, "tls")
-    assert {s.protocol for s in result.incoming} == {"imap", "pop3"}
-    assert result.outgoing[0].host == "smtp.guess.test"
-    assert result.outgoing[0].security == "tls"
-    assert all(not s.trusted for s in result.incoming + result.outgoing)
-    assert result.incoming[0].username == "alice@guess.test"
-    assert any("guess" in str(w).lower() or "common names" in str(w) for w in result.warnings)
+    assert {s.protocol for s in config.incoming} == {"imap", "pop3"}
+    assert config.outgoing[0].host == "smtp.guess.test"
+    assert config.outgoing[0].security == "tls"
+    assert all(not s.trusted for s in config.incoming + config.outgoing)
+    assert config.incoming[0].username == "alice@guess.test"
+    assert any("common names" in str(w) for w in outcome.warnings)
 
 
-def test_guess_runs_only_after_every_other_source_failed(lab):
+def test_guess_never_logs_in(lab):
     lab.mail("healthy")
-    result, _ = run(lab, "alice@guess.test")
-    names = [r.name for r in result.sources]
-    assert names[-1] == "guess"
-    assert result.config.source == "guess"
-    result, _ = run(lab, "alice@ac-good.test")
-    assert "guess" not in [r.name for r in result.sources]
+    outcome = guess(lab, "alice@guess.test")
+    assert outcome.status == "found"
+    # no Check of a login is possible without credentials: the source passes none
+    # (ProbeOptions(login=False)); the healthy server would otherwise accept alice
 
 
-def test_dead_domain_costs_about_one_timeout(lab):
-    result, elapsed = run(lab, "x@dead-guess.test", only=("guess",), timeout=1.0)
-    assert not result.found
-    assert elapsed < 3.0, f"{elapsed:.1f}s: probes must run at once"
+def test_dead_domain_ends_within_the_lookup_deadline(lab):
+    outcome = guess(lab, "x@dead-guess.test", timeout=1.0)
+    assert outcome.status == "not-found", outcome
+    assert outcome.elapsed_ms < 3 * 1000  # the lookup deadline (3 x --timeout)
 
 
 def test_domain_without_names(lab):
-    result, elapsed = run(lab, "x@nothing-guess.test", only=("guess",))
-    assert not result.found
-    assert elapsed < 2
-    assert "usual server names" in str(result.sources[0].detail)
+    outcome = guess(lab, "x@nothing-guess.test")
+    assert outcome.status == "not-found"
+    assert "usual server names" in str(outcome.detail)
+
+
+@pytest.mark.parametrize("dns_server, status, kind", [
+    ("dns-servfail", "error", "servfail"),
+    ("dns-refused", "error", "refused"),
+    ("dns-silent", "timeout", "timeout"),
+])
+def test_a_failing_dns_server_is_not_a_missing_name(lab, dns_server, status, kind):
+    outcome = guess(lab, "x@nothing-guess.test", timeout=1.0, dns_server=dns_server)
+    assert (outcome.status, outcome.kind) == (status, kind), outcome
+    assert "usual server names" in str(outcome.detail)
+    assert "exist" not in str(outcome.detail)
+
+
+def test_guess_runs_only_after_every_other_source_failed(lab):
+    """Through discover(): needs the async discovery race (ported apart)."""
+    from setupwizard.discovery import discover
+    from setupwizard.providers import ProviderDatabase
+    lab.mail("healthy")
+    network = lab.network(timeout=2.0)
+    try:
+        options = DiscoveryOptions(ispdb_url=lab.ispdb_url)
+        result = discover("alice@guess.test", network=network,
+                          providers=ProviderDatabase.load(), options=options)
+        assert [r.name for r in result.sources][-1] == "guess"
+        assert result.config.source == "guess"
+        result = discover("alice@ac-good.test", network=network,
+                          providers=ProviderDatabase.load(), options=options)
+        assert "guess" not in [r.name for r in result.sources]
+    finally:
+        network.close()

@@ -218,8 +218,9 @@ def test_refused_address_refuses_at_once(lab):
     started = time.monotonic()
     with pytest.raises(ConnectError):
         net.http("GET", f"https://refused.{D}/")
+    from setupwizard.net.tcp import open_stream
     with pytest.raises(ConnectError):
-        net.connect(lab.ip("refused"), 993)
+        net.run(open_stream("refused", lab.ip("refused"), 993, timeout=2))
     assert time.monotonic() - started < 0.5
 
 

@@ -30,4 +30,15 @@ def test_wheel_contains_data(tmp_path):
                  and n.endswith(".toml")}
     assert len(providers) == len(list((ROOT / "providers").glob("*.toml")))
     assert "setupwizard/locale/de/LC_MESSAGES/setupwizard.mo" in names
-    assert "setupwizard/cli.py" in names
+    # the packages of issue 10's layout, and the modules that moved
+    for name in ("setupwizard/cli/__init__.py", "setupwizard/cli/main.py",
+                 "setupwizard/net/__init__.py", "setupwizard/net/dns.py",
+                 "setupwizard/ui/wizard.py", "setupwizard/text.py",
+                 "setupwizard/explain/domaincheck.py"):
+        assert name in names, name
+
+
+def test_new_packages_are_listed():
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+                 ["packages"])
+    assert {"setupwizard.cli", "setupwizard.net"} <= listed

@@ -618,3 +618,36 @@ def test_lookups_do_not_scan(db):
         db.by_mx("alt1.aspmx.l.google.com")
         db.by_mx("mx.unknown.example")
     assert time.perf_counter() - started < 0.5
+
+
+# --------------------------------------------------------------------------
+# compare with the lab ISPDB, in-process (tests/lab/scenarios/providers_compare.py)
+
+def test_compare_with_ispdb_in_process(lab):
+    from setupwizard.providers import compare_with_ispdb
+    from tests.lab.scenarios.providers_compare import MAILBOX_ORG_ISPDB_IMAP
+    db = ProviderDatabase.load()
+    with lab.network(timeout=2) as network:
+        results = compare_with_ispdb(db, lab.ispdb_url, network=network, workers=4)
+    by_domain = {r.domain: r for r in results}
+    assert [r.domain for r in results] == [d for p in db for d in p.domains]
+    assert by_domain["posteo.de"].status == "same"
+    assert by_domain["disroot.org"].status == "same"
+    mailbox = by_domain["mailbox.org"]
+    assert mailbox.status == "differs"
+    assert [(d.protocol, d.field, d.ours, d.ispdb) for d in mailbox.differences] == [
+        ("imap", "host", "imap.mailbox.org", MAILBOX_ORG_ISPDB_IMAP)]
+    others = {r.status for r in results
+              if r.domain not in ("posteo.de", "disroot.org", "mailbox.org")}
+    assert others == {"only-ours"}
+
+
+def test_compare_gives_up_at_once_without_an_ispdb(lab):
+    from setupwizard.errors import NetworkError
+    from setupwizard.providers import compare_with_ispdb
+    with lab.network(timeout=2) as network:
+        with pytest.raises(NetworkError, match="cannot ask the ISPDB at"):
+            compare_with_ispdb(ProviderDatabase.load(), "https://no-ispdb-here.test/v1.1/",
+                               network=network)
+        # one question, not one per domain
+        assert not lab.requests_seen(host="no-ispdb-here.test")

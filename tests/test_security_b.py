@@ -155,8 +155,7 @@ def test_bad_mx_and_autodiscover_srv_names_are_reported(lab, zone):
                                  timeout=2))
     from setupwizard.providers import ProviderDatabase
     result = discover("alice@mxesc.test", network=network, providers=ProviderDatabase.load(),
-                      options=DiscoveryOptions(timeout=2, deadline=6,
-                                               ispdb_url=lab.ispdb_url,
+                      options=DiscoveryOptions(ispdb_url=lab.ispdb_url,
                                                only=("mx", "autodiscover")))
     texts = " ".join(str(w) for r in result.sources for w in r.warnings) + \
         " ".join(str(w) for w in result.warnings)
@@ -191,7 +190,7 @@ def test_parse_port_takes_ascii_digits_only():
 
 def test_autodiscover_unicode_port_drops_one_server_not_the_answer(lab):
     result = discover("alice@ad-badport.test", network=lab.network(timeout=2),
-                      options=DiscoveryOptions(timeout=2, deadline=6, ispdb_url=lab.ispdb_url,
+                      options=DiscoveryOptions(ispdb_url=lab.ispdb_url,
                                                only=("autodiscover",)))
     assert result.found, result.sources
     assert [s.host for s in result.incoming] == ["imap.ad-badport.test"]
@@ -206,7 +205,7 @@ def test_autodiscover_unicode_port_drops_one_server_not_the_answer(lab):
 
 def test_ispdb_redirect_to_another_domain_is_untrusted(lab):
     result = discover("alice@ispdb-redirect.test", network=lab.network(timeout=2),
-                      options=DiscoveryOptions(timeout=2, deadline=6, ispdb_url=lab.ispdb_url,
+                      options=DiscoveryOptions(ispdb_url=lab.ispdb_url,
                                                only=("ispdb",)))
     assert result.found
     assert result.config.source == "ispdb"
@@ -218,7 +217,7 @@ def test_ispdb_redirect_to_another_domain_is_untrusted(lab):
 
 def test_ispdb_without_redirect_stays_trusted(lab):
     result = discover("alice@ispdb-good.test", network=lab.network(timeout=2),
-                      options=DiscoveryOptions(timeout=2, deadline=6, ispdb_url=lab.ispdb_url,
+                      options=DiscoveryOptions(ispdb_url=lab.ispdb_url,
                                                only=("ispdb",)))
     assert result.found and result.config.trusted
 
@@ -271,6 +270,28 @@ def test_a_redirect_to_an_address_the_user_named_is_followed(lab, internal_liste
                     redirect_policy=lambda a, b: None)
 
 
+def _said(result) -> str:
+    return " ".join(str(r.detail) + " " + " ".join(str(w) for w in r.warnings)
+                    for r in result.sources) + " ".join(str(w) for w in result.warnings)
+
+
+@pytest.mark.parametrize("address, only, kind", [
+    ("alice@redir-ip.test", "autoconfig-http", "ip"),
+    ("alice@redir-localhost.test", "autoconfig-http", "localhost"),
+    ("alice@redir-name.test", "autoconfig-http", "name"),
+    ("alice@redir-ad.test", "autodiscover", "name"),
+    ("alice@redir-adurl.test", "autodiscover", "name"),
+])
+def test_no_source_follows_a_redirect_inside_in_process(lab, internal_listeners, address,
+                                                        only, kind):
+    """The CLI tests above, through discover() on the asyncio core."""
+    with lab.network(timeout=2) as network:
+        result = discover(address, network=network,
+                          options=DiscoveryOptions(ispdb_url=lab.ispdb_url, only=(only,)))
+    assert internal_listeners[kind].connections == 0
+    assert "redirect to an internal address" in _said(result), _said(result)
+
+
 def test_autodiscover_redirect_url_document_never_leads_inside(lab, internal_listeners):
     proc = run_cli("discover", "alice@redir-adurl.test", "--only", "autodiscover",
                    "--json", "--timeout", "2", *lab_flags(lab))
@@ -288,10 +309,11 @@ def test_tls_step_refuses_a_bad_server_name_instead_of_crashing(lab):
     from setupwizard.net import Deadline
     healthy = lab.mail("healthy")
     server = Server("imap", "imap\\..srvesc.test", 993, "tls", source="srv")
-    checks = Probe(server, healthy.ip, network=lab.network(timeout=2), credentials=None,
-                   options=ProbeOptions(login=False, timeout=2, deadline=6),
-                   transcript=Transcript(enabled=False), claim=LoginClaim([healthy.ip]),
-                   deadline=Deadline(6)).run()
+    network = lab.network(timeout=2)
+    probe = Probe(server, healthy.ip, network=network, credentials=None,
+                  options=ProbeOptions(login=False), transcript=Transcript(enabled=False),
+                  claim=LoginClaim([healthy.ip]), deadline=Deadline(6))
+    checks = network.run(probe.run())
     failed = [c for c in checks if c.status == "fail"]
     assert failed and failed[0].id.startswith("tls"), [(c.id, c.status) for c in checks]
     assert not any("timeout" in c.id for c in checks)

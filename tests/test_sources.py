@@ -27,14 +27,13 @@ def providers():
 @pytest.fixture
 def run_source(lab, providers):
     def run(source, address, timeout=2.0, deadline=6.0):
-        options = DiscoveryOptions(timeout=timeout, deadline=deadline,
-                                   ispdb_url=lab.ispdb_url)
-        ctx = Context(address=EmailAddress.parse(address),
-                      network=lab.network(timeout=timeout), options=options,
-                      deadline=Deadline(deadline), providers=providers)
-        start = time.monotonic()
-        outcome = source.run(ctx)
-        return outcome, time.monotonic() - start
+        options = DiscoveryOptions(ispdb_url=lab.ispdb_url)
+        with lab.network(timeout=timeout) as network:
+            ctx = Context(address=EmailAddress.parse(address), network=network,
+                          options=options, deadline=Deadline(deadline), providers=providers)
+            start = time.monotonic()
+            outcome = network.run(source.run(ctx))
+            return outcome, time.monotonic() - start
     return run
 
 
@@ -132,13 +131,9 @@ class _Wrapped:
         self.source = source
         self.name = source.name
 
-    def run(self, ctx):
-        import queue
-
-        from setupwizard.discovery import _run_one
-        done = queue.Queue()
-        _run_one(self.source, ctx, done, time.monotonic)
-        return done.get()
+    async def run(self, ctx):
+        from setupwizard.runtime import settle
+        return await settle(lambda: self.source.run(ctx), name=self.name)
 
 
 # -- ispdb ---------------------------------------------------------------------
@@ -271,9 +266,9 @@ def test_broken_dns_server_gives_error_statuses(lab, providers, server, status):
     network = Network(NetOptions(dns_servers=((ip, port),), ca_file=lab.ca_file,
                                  timeout=1.0))
     start = time.monotonic()
-    result = discover("x@srv-good.test", network=network, providers=providers,
-                      options=DiscoveryOptions(timeout=1.0, deadline=3.0,
-                                               ispdb_url=lab.ispdb_url))
+    with network:
+        result = discover("x@srv-good.test", network=network, providers=providers,
+                          options=DiscoveryOptions(ispdb_url=lab.ispdb_url))
     assert time.monotonic() - start < 4
     assert not result.found
     statuses = {r.name: r.status for r in result.sources}
@@ -286,16 +281,14 @@ def test_broken_dns_server_gives_error_statuses(lab, providers, server, status):
 def test_autoconfig_outranks_well_known(lab, providers):
     result = discover("alice@ac-good.test", network=lab.network(timeout=2),
                       providers=providers,
-                      options=DiscoveryOptions(timeout=2, deadline=6,
-                                               ispdb_url=lab.ispdb_url))
+                      options=DiscoveryOptions(ispdb_url=lab.ispdb_url))
     assert result.config.source == "autoconfig"
     assert result.incoming[0].host == "imap.ac-good.test"
 
 
 def test_higher_ranked_404_lets_ispdb_win(lab, providers):
     result = discover("x@ac-404.test", network=lab.network(timeout=2), providers=providers,
-                      options=DiscoveryOptions(timeout=2, deadline=6,
-                                               ispdb_url=lab.ispdb_url))
+                      options=DiscoveryOptions(ispdb_url=lab.ispdb_url))
     assert result.config.source == "ispdb"
     statuses = {r.name: r.status for r in result.sources}
     assert statuses["autoconfig"] == "not-found"
@@ -304,11 +297,97 @@ def test_higher_ranked_404_lets_ispdb_win(lab, providers):
 def test_hanging_lower_ranked_sources_are_cancelled_not_awaited(lab, providers):
     start = time.monotonic()
     result = discover("x@race.test", network=lab.network(timeout=3), providers=providers,
-                      options=DiscoveryOptions(timeout=3, deadline=9,
-                                               ispdb_url=lab.ispdb_url))
+                      options=DiscoveryOptions(ispdb_url=lab.ispdb_url))
     elapsed = time.monotonic() - start
     assert result.config.source == "autoconfig"
     assert elapsed < 1.5, "well-known and autodiscover hang on the blackhole"
     statuses = {r.name: r.status for r in result.sources}
     assert statuses["well-known"] == "cancelled"
     assert statuses["autodiscover"] == "cancelled"
+
+
+# -- real cancellation ----------------------------------------------------------
+
+async def _other_tasks():
+    import asyncio
+    return [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+
+
+def test_losers_send_nothing_once_the_winner_is_known(lab, providers):
+    """autoconfig answers after 300 ms while well-known, Autodiscover and
+    plain http hang on the blackhole: once discover() returns, no lab server
+    sees a new connection or request, and no task of the loop is left."""
+    import threading
+    threads = set(threading.enumerate())
+    with lab.network(timeout=3) as network:
+        result = discover("x@race-slow.test", network=network, providers=providers,
+                          options=DiscoveryOptions(ispdb_url=lab.ispdb_url))
+        requests, connections = len(lab.requests_seen()), lab.blackhole_connections
+        # new threads may only be the lab web server's request handlers
+        ours = [t for t in set(threading.enumerate()) - threads
+                if "process_request" not in t.name]
+        assert ours == [], "the lookup runs no thread of its own"
+        left = network.run(_other_tasks())
+        assert result.config.source == "autoconfig", result.sources
+        statuses = {r.name: r.status for r in result.sources}
+        assert statuses["well-known"] == "cancelled"
+        assert statuses["autodiscover"] == "cancelled"
+        assert connections > 0, "the losers were really waiting on the blackhole"
+        assert left == []
+        time.sleep(0.5)  # anything still running would knock again by now
+        assert len(lab.requests_seen()) == requests
+        assert lab.blackhole_connections == connections
+
+
+# -- honest network errors (issue 10, item 5) -----------------------------------
+
+@pytest.mark.parametrize("server", ["dns-servfail", "dns-refused", "dns-silent"])
+def test_a_dead_resolver_says_the_network_is_down(lab, providers, server):
+    from setupwizard.i18n import Translator
+    from setupwizard.ui.discovery_view import render_text, result_to_json
+    from setupwizard.ui.terminal import Style
+    with lab.network(timeout=0.5, dns_server=server) as network:
+        result = discover("x@srv-good.test", network=network, providers=providers,
+                          options=DiscoveryOptions(ispdb_url=lab.ispdb_url))
+    assert not result.found
+    assert result.network_down
+    error = str(result.error)
+    assert "No DNS server answered" in error
+    assert "No settings found" not in error and "spelling" not in error
+    for lang in ("en", "de"):
+        tr = Translator(lang)
+        data = result_to_json(result, tr)
+        assert data["network_down"] is True and data["error"]
+        assert data["error"] in render_text(result, tr, Style(False))
+    assert "Kein DNS-Server hat geantwortet" in result_to_json(result, Translator("de"))["error"]
+
+
+def test_a_name_that_does_not_exist_is_not_a_network_problem(lab, providers):
+    with lab.network(timeout=2) as network:
+        result = discover("x@no-such-domain.test", network=network, providers=providers,
+                          options=DiscoveryOptions(ispdb_url=lab.ispdb_url))
+    assert not result.found and not result.network_down
+    assert "does not exist" in str(result.error)
+
+
+def test_nothing_published_is_plain_not_found(lab, providers):
+    with lab.network(timeout=2) as network:
+        result = discover("x@mx-unknown.test", network=network, providers=providers,
+                          options=DiscoveryOptions(ispdb_url=lab.ispdb_url))
+    assert not result.found and not result.network_down
+    assert str(result.error) == "No settings found for mx-unknown.test."
+
+
+def test_dns_health_counts_answers_and_server_trouble():
+    from setupwizard.errors import DNSError
+    from setupwizard.net.dns import DNSAnswer, DNSHealth
+    health = DNSHealth()
+    assert not health.down  # nothing asked: nothing to say
+    health.note("a.test", "MX", DNSError("t", kind="timeout"))
+    health.note("b.test", "A", DNSError("s", kind="servfail"))
+    assert health.down
+    health.note("c.test", "A", DNSError("n", kind="nxdomain"))
+    assert not health.down  # a server answered: the network works
+    health.note("d.test", "A", DNSAnswer("d.test", "A"))
+    assert health.results[("c.test", "A")] == "nxdomain"
+    assert health.results[("d.test", "A")] == "ok"

@@ -20,7 +20,7 @@ import threading
 
 import pytest
 
-from setupwizard.ui.terminal import sanitize
+from setupwizard.text import sanitize
 from tests.cli import assert_clean, run_cli
 
 PASSWORD = "Canary-Pw-0b7e22"

@@ -1,13 +1,14 @@
 """Test IMAP, POP3 and SMTP servers end to end and say what is wrong.
 
-``diagnose()`` probes every server and every address of every server at
-once; each probe runs the checks in ``engine.py``. The result is a Report
+``diagnose_async()`` probes every server and every address of every server
+at once, as tasks of the one event loop; each probe runs the checks in
+``engine.py``. ``diagnose()`` is its synchronous wrapper (``network.run``). The result is a Report
 of Checks (finding ids + details) that the UI turns into plain language.
 """
 
 from __future__ import annotations
 
-import threading
+import asyncio
 import time
 from dataclasses import dataclass
 from typing import Sequence
@@ -22,7 +23,7 @@ from .engine import Check, ProbeOptions, probe_server
 from .protocols import Credentials
 from .redaction import Redactor
 
-__all__ = ["diagnose", "Report", "ServerReport", "Check", "ProbeOptions", "Credentials",
+__all__ = ["diagnose", "diagnose_async", "probe_server", "Report", "ServerReport", "Check", "ProbeOptions", "Credentials",
            "parse_server_spec", "recommended_servers"]
 
 ORDER = {"skip": 0, "pass": 1, "warn": 2, "fail": 3}
@@ -124,35 +125,38 @@ def _oauth2_expected(server: Server) -> bool:
     return "oauth2" in auth and not any(a.startswith("password") for a in auth)
 
 
-def diagnose(address: str | EmailAddress, servers: Sequence[Server], *,
-             network: Network | None = None, username: str | None = None,
-             password: str | None = None, token: str | None = None,
-             options: ProbeOptions | None = None, record_transcript: bool = False,
-             discovery: DiscoveryResult | None = None,
-             confirmed: Confirmation | None = None) -> Report:
-    """Probe ``servers`` for ``address``; return a Report.
+async def diagnose_async(address: str | EmailAddress, servers: Sequence[Server], *,
+                         network: Network, username: str | None = None,
+                         password: str | None = None, token: str | None = None,
+                         options: ProbeOptions | None = None,
+                         record_transcript: bool = False,
+                         discovery: DiscoveryResult | None = None,
+                         confirmed: Confirmation | None = None) -> Report:
+    """Probe ``servers`` for ``address`` on the running loop; return a Report.
 
-    ``username`` overrides each server's username (default: the server's,
-    else the address). With neither ``password`` nor ``token`` no login is
-    tried. The password or token goes only to servers that trust.py allows
-    (``confirmed``: whether and how the user confirmed discovered servers);
-    for the others every check but the login runs. Never raises for network
-    trouble: it becomes checks.
+    Every address of every server is probed at once, as tasks; each network
+    step may take ``network.timeouts.request`` and the whole run
+    ``network.timeouts.diagnose``. ``username`` overrides each server's
+    username (default: the server's, else the address). With neither
+    ``password`` nor ``token`` no login is tried. The password or token goes
+    only to servers that trust.py allows (``confirmed``: whether and how the
+    user confirmed discovered servers); for the others every check but the
+    login runs. Never raises for network trouble: it becomes checks.
+    Raises InvalidAddress for a bad ``address``. Cancelling it cancels every
+    probe; their connections close at once.
     """
     if not isinstance(address, EmailAddress):
         address = EmailAddress.parse(address)
-    network = network or Network()
     options = options or ProbeOptions()
     start = time.monotonic()
-    deadline = Deadline(options.deadline)
-    # every form of every secret, known before any thread can write a line
+    deadline = Deadline(network.timeouts.diagnose)
+    # every form of every secret, known before any probe can write a line
     redactor = _redactor(address, servers, username, password, token)
     transcript = Transcript(enabled=record_transcript, redactor=redactor)
-    results: dict[int, tuple[list[str], list[Check]]] = {}
-
     trust = [trust_basis(server, confirmed) for server in servers]
+    results: list[tuple[list[str], list[Check]]] = [([], [])] * len(servers)
 
-    def run(index: int, server: Server) -> None:
+    async def run(index: int, server: Server) -> None:
         creds = None
         blocked = trust[index] == "unconfirmed"
         if (password is not None or token is not None) and not blocked:
@@ -162,30 +166,73 @@ def diagnose(address: str | EmailAddress, servers: Sequence[Server], *,
             _with(options, oauth2_expected=True)
         if blocked and (password is not None or token is not None):
             server_options = _with(server_options, unconfirmed=True)
-        results[index] = probe_server(server, network=network, credentials=creds,
-                                      options=server_options, transcript=transcript,
-                                      deadline=deadline)
+        try:
+            results[index] = await probe_server(server, network=network, credentials=creds,
+                                                options=server_options,
+                                                transcript=transcript, deadline=deadline)
+        except Exception as exc:  # noqa: BLE001 - one server's bug must not end the run
+            results[index] = ([], [Check("probe.internal-error", "fail", server.url, None,
+                                         {"reason": f"{type(exc).__name__}: {exc}"})])
 
-    threads = [threading.Thread(target=run, args=(i, s), daemon=True)
-               for i, s in enumerate(servers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=max(deadline.remaining(), 0.0) + 2)
+    async with asyncio.TaskGroup() as group:
+        for index, server in enumerate(servers):
+            group.create_task(run(index, server))
     checks: list[Check] = []
     reports: list[ServerReport] = []
     for index, server in enumerate(servers):
-        addresses, server_checks = results.get(index, ([], [
-            Check("connect.timeout", "fail", server.url, None, {"port": server.port})]))
+        addresses, server_checks = results[index]
         checks.extend(redactor.check(c) for c in server_checks)
         reports.append(ServerReport(server, tuple(addresses), server_status(server_checks),
                                     trust[index]))
+    down = network_down(servers, checks)
+    if down is not None:
+        checks.append(down)
     outcome = verdict(reports)
     if outcome == "ok" and any(c.id == "login.skipped-unconfirmed" for c in checks):
         outcome = "warning"  # the sign-in was not tested: not "everything works"
     return Report(address=address.text, verdict=outcome, servers=tuple(reports),
                   checks=tuple(checks), transcript=tuple(transcript.lines),
                   discovery=discovery, elapsed_ms=int((time.monotonic() - start) * 1000))
+
+
+def diagnose(address: str | EmailAddress, servers: Sequence[Server], *,
+             network: Network | None = None, username: str | None = None,
+             password: str | None = None, token: str | None = None,
+             options: ProbeOptions | None = None, record_transcript: bool = False,
+             discovery: DiscoveryResult | None = None,
+             confirmed: Confirmation | None = None) -> Report:
+    """Synchronous :func:`diagnose_async`: runs it on ``network``'s loop (a
+    Network of its own, closed afterwards, when none is given). Returns a
+    Report; raises InvalidAddress, or UsageError when called inside a
+    running event loop (await ``diagnose_async`` there)."""
+    own = network is None
+    network = network or Network()
+    try:
+        return network.run(diagnose_async(
+            address, servers, network=network, username=username, password=password,
+            token=token, options=options, record_transcript=record_transcript,
+            discovery=discovery, confirmed=confirmed))
+    finally:
+        if own:
+            network.close()
+
+
+def network_down(servers: Sequence[Server], checks: Sequence[Check]) -> Check | None:
+    """A ``dns.network-down`` check when not one server name could be
+    looked up because the DNS server failed or did not answer (no internet,
+    a broken or captive resolver): then the names are not the problem and
+    the report must say so. None otherwise (one answer, even "no such
+    name", shows the DNS works)."""
+    from ..net.dns import SERVER_TROUBLE
+    dns = [c for c in checks if c.category == "dns"]
+    if not servers or not dns:
+        return None
+    if not all(c.id == "dns.failure" and c.details.get("kind") in SERVER_TROUBLE
+               for c in dns):
+        return None
+    kinds = sorted({c.details.get("kind") for c in dns})
+    return Check("dns.network-down", "fail", servers[0].url, None,
+                 {"kinds": ", ".join(kinds), "count": len(dns)})
 
 
 def _redactor(address: EmailAddress, servers: Sequence[Server], username: str | None,

@@ -8,23 +8,27 @@ verified and a failure stops the probe before any password is sent; no
 password goes over an unencrypted connection unless the caller allowed it;
 bytes injected between a STARTTLS go-ahead and the handshake end the
 connection; pre-TLS capabilities are replaced by the ones read after TLS.
+
+Every probe is a task of the one event loop: all addresses of all servers
+are probed at once, every step is bounded by the step timeout capped by
+the run's deadline, and a cancelled probe closes its connection at once.
 """
 
 from __future__ import annotations
 
+import asyncio
 import ssl
-import threading
 import time
 from dataclasses import dataclass, field
 
-from ..errors import ConnectError, DNSError, NetTimeout, SetupWizardError, TLSError
+from ..errors import (ConnectError, DNSError, NetTimeout, ProtocolError, SetupWizardError,
+                      TLSError, UnsafeArgument)
 from ..i18n import Message, msg
 from ..models import Server
 from ..net import Deadline, Network
 from .certificates import EXPIRY_WARNING_DAYS, VERIFY_CODES, read_certificate
 from .codes import classify_login
-from .connection import (Connection, ProtocolError, Transcript, UnsafeArgument,
-                         open_connection)
+from .connection import Connection, Transcript, open_connection
 from .protocols import CLIENTS, Credentials, choose_mechanism
 
 OLD_TLS = ("SSLv3", "TLSv1", "TLSv1.1")
@@ -50,10 +54,12 @@ class Check:
 
 @dataclass(frozen=True)
 class ProbeOptions:
+    """What a probe may do. How long it may take is not here: every limit
+    comes from ``network.timeouts`` (``request`` per step, ``diagnose`` for
+    the whole run; see runtime.Timeouts)."""
+
     login: bool = True
     allow_insecure_password: bool = False
-    timeout: float = 10.0
-    deadline: float = 30.0
     #: the provider says this server wants OAuth2 (changes how a refusal reads)
     oauth2_expected: bool = False
     #: a secret was given, but trust.py forbids sending it to this server
@@ -66,19 +72,25 @@ class LoginClaim:
     ones to finish; it logs in only if none of them did."""
 
     def __init__(self, ordered: list[str]) -> None:
-        self._lock = threading.Lock()
         self._order = list(ordered)
-        self._done = {a: threading.Event() for a in ordered}
+        self._done = {a: asyncio.Event() for a in ordered}
         self.address: str | None = None
 
-    def claim(self, address: str, deadline: Deadline) -> bool:
-        for earlier in self._order[:self._order.index(address)]:
-            self._done[earlier].wait(max(deadline.remaining(), 0.0))
-        with self._lock:
-            if self.address is None:
-                self.address = address
-                return True
-            return self.address == address
+    async def claim(self, address: str, deadline: Deadline) -> bool:
+        """True when ``address`` is the one to log in on. Waits (at most
+        until ``deadline``) for every earlier address to finish."""
+        earlier = [self._done[a].wait() for a in self._order[:self._order.index(address)]]
+        if earlier:
+            try:
+                async with asyncio.timeout(deadline.remaining()):
+                    await asyncio.gather(*earlier)
+            except TimeoutError:
+                pass  # an earlier address hangs: this one may still log in
+        # one loop, no await from here on: the check and the claim are atomic
+        if self.address is None:
+            self.address = address
+            return True
+        return self.address == address
 
     def finished(self, address: str) -> None:
         self._done[address].set()
@@ -96,6 +108,8 @@ class Probe:
                  transcript: Transcript, claim: LoginClaim, deadline: Deadline) -> None:
         self.server, self.address = server, address
         self.network, self.credentials, self.options = network, credentials, options
+        #: one network step (``--timeout``); each is capped by ``deadline``
+        self.timeout = network.timeouts.request
         self.transcript, self.claim, self.deadline = transcript, claim, deadline
         self.checks: list[Check] = []
         self.label = server.url
@@ -118,9 +132,11 @@ class Probe:
         raise _Stop
 
     # -- the steps ---------------------------------------------------------
-    def run(self) -> list[Check]:
+    async def run(self) -> list[Check]:
+        """Run every check; return them. Never raises for network trouble or
+        a bug (they become checks); cancellation closes the connection."""
         try:
-            self._run()
+            await self._run()
         except _Stop:
             pass
         except UnsafeArgument as exc:
@@ -131,6 +147,9 @@ class Probe:
             self.add("protocol.broken", "fail", reason=exc.message)
         except SetupWizardError as exc:
             self.add("protocol.broken", "fail", reason=exc.message)
+        except Exception as exc:  # noqa: BLE001 - a bug is a finding, not a dead server
+            self.add("probe.internal-error", "fail",
+                     reason=f"{type(exc).__name__}: {exc}")
         finally:
             if self.conn is not None:
                 self.conn.close()
@@ -145,12 +164,12 @@ class Probe:
         else:
             self.add("protocol.broken", "fail", reason=exc.message)
 
-    def _run(self) -> None:
+    async def _run(self) -> None:
         server = self.server
         try:
-            self.conn, seconds = open_connection(
+            self.conn, seconds = await open_connection(
                 self.network, server.host, server.port, self.address, deadline=self.deadline,
-                timeout=self.options.timeout, transcript=self.transcript,
+                timeout=self.timeout, transcript=self.transcript,
                 server_label=self.label)
         except NetTimeout:
             self.add("connect.timeout", "fail", port=server.port)
@@ -163,11 +182,11 @@ class Probe:
         self.add("connect.ok", "pass", port=server.port, ms=int(seconds * 1000))
         client = CLIENTS[server.protocol](self.conn)
         if server.security == "tls":
-            self._tls(after_starttls=False)
-        greeting = self._greet(client)
+            await self._tls(after_starttls=False)
+        greeting = await self._greet(client)
         caps = greeting.capabilities or None
         if caps is None or server.protocol != "imap":
-            caps = client.capabilities()
+            caps = await client.capabilities()
         before = sorted(caps)
         after = None
         if server.security == "starttls":
@@ -178,13 +197,13 @@ class Probe:
                 self.add("starttls.not-offered", "fail",
                          capabilities=" ".join(before) or "-")
                 self.stop_unsafe()
-            reply = client.starttls()
+            reply = await client.starttls()
             if not reply.ok:
                 self.add("starttls.refused", "fail", text=_clean(reply.text))
                 self.stop_unsafe()
-            self._tls(after_starttls=True)
+            await self._tls(after_starttls=True)
             self.add("starttls.ok", "pass")
-            caps = client.capabilities()  # pre-TLS capabilities are not trusted
+            caps = await client.capabilities()  # pre-TLS capabilities are not trusted
             after = sorted(caps)
         elif server.security == "plain":
             self.add("tls.plain", "warn",
@@ -194,15 +213,15 @@ class Probe:
         mechanisms = client.mechanisms(caps)
         if mechanisms:
             self.add("auth.mechanisms", "pass", mechanisms=", ".join(mechanisms))
-        self._login(client, caps, mechanisms)
+        await self._login(client, caps, mechanisms)
         try:
-            client.quit()
+            await client.quit()
         except SetupWizardError:
             pass  # the work is done; a rude goodbye is no finding
 
-    def _greet(self, client):
+    async def _greet(self, client):
         try:
-            greeting = client.greet()
+            greeting = await client.greet()
         except NetTimeout:
             self.add("greeting.timeout", "fail")
             raise _Stop
@@ -227,12 +246,12 @@ class Probe:
                  text=_clean(greeting.text))
         return greeting
 
-    def _tls(self, *, after_starttls: bool) -> None:
+    async def _tls(self, *, after_starttls: bool) -> None:
         context = self.network.tls_context()
         try:
-            info = self.conn.start_tls(context, after_starttls=after_starttls)
+            info = await self.conn.start_tls(context, after_starttls=after_starttls)
         except TLSError as exc:
-            self._certificate_failure(exc, after_starttls)
+            await self._certificate_failure(exc, after_starttls)
             self.stop_unsafe()
         except NetTimeout as exc:
             self.add("tls.failed", "fail", reason=exc.message)
@@ -255,7 +274,7 @@ class Probe:
         else:
             self.add("certificate.ok", "pass", **details)
 
-    def _certificate_failure(self, exc: TLSError, after_starttls: bool) -> None:
+    async def _certificate_failure(self, exc: TLSError, after_starttls: bool) -> None:
         code = getattr(exc, "verify_code", None)
         if code is None:
             self.add("tls.failed", "fail", reason=_tls_reason(exc))
@@ -263,9 +282,8 @@ class Probe:
         finding = VERIFY_CODES.get(code, "certificate.invalid")
         details = {"host": self.server.host, "reason": exc.verify_message,
                    "verify_code": code}
-        der = fetch_certificate(self.server, self.address, network=self.network,
-                                timeout=self.options.timeout, deadline=self.deadline,
-                                after_starttls=after_starttls)
+        der = await fetch_certificate(self.server, self.address, network=self.network,
+                                      deadline=self.deadline, after_starttls=after_starttls)
         facts = read_certificate(der) if der else None
         if facts is not None:
             details.update(facts.to_json())
@@ -278,7 +296,7 @@ class Probe:
         details.setdefault("not_before", "?")
         self.add(finding, "fail", **details)
 
-    def _login(self, client, caps, mechanisms) -> None:
+    async def _login(self, client, caps, mechanisms) -> None:
         options, creds = self.options, self.credentials
         if client.login_disabled(caps):
             self.add("auth.logindisabled", "warn" if not self.encrypted else "fail")
@@ -295,7 +313,7 @@ class Probe:
         if not self.encrypted and not options.allow_insecure_password:
             self.add("login.skipped-insecure", "skip")
             return
-        if not self.claim.claim(self.address, self.deadline):
+        if not await self.claim.claim(self.address, self.deadline):
             self.add("login.skipped-other-address", "skip", tested=self.claim.address)
             return
         mechanism = choose_mechanism(self.server.protocol, mechanisms, creds, caps)
@@ -307,12 +325,12 @@ class Probe:
             return
         if not self.encrypted:
             self.add("login.insecure-sent", "warn")
-        reply = client.login(creds, caps, mechanism)
+        reply = await client.login(creds, caps, mechanism)
         for alert in reply.alerts:
             self.add("login.alert", "warn", text=_clean(alert))
         if reply.ok:
             self.add("login.ok", "pass", username=creds.username, mechanism=mechanism)
-            self._mailbox(client)
+            await self._mailbox(client)
             return
         finding = classify_login(self.server.protocol, reply,
                                  oauth2_expected=options.oauth2_expected)
@@ -321,11 +339,11 @@ class Probe:
                           f"{_clean(reply.text)}".strip(), text=_clean(reply.text))
         raise _Stop
 
-    def _mailbox(self, client) -> None:
+    async def _mailbox(self, client) -> None:
         if self.server.protocol == "smtp":
             return
         try:
-            box = client.mailbox()
+            box = await client.mailbox()
         except (ProtocolError, NetTimeout, ConnectError) as exc:
             self.add("mailbox.failed", "warn", reason=exc.message)
             raise _Stop
@@ -341,7 +359,7 @@ class Probe:
 
 
 def _clean(text: str, limit: int = 300) -> str:
-    from ..ui.terminal import sanitize
+    from ..text import sanitize
     text = sanitize(text)
     if len(text) <= limit:
         return text
@@ -362,29 +380,30 @@ def _tls_reason(exc: TLSError) -> Message | str:
     return exc.message
 
 
-def fetch_certificate(server: Server, address: str, *, network: Network, timeout: float,
-                      deadline: Deadline, after_starttls: bool) -> bytes | None:
+async def fetch_certificate(server: Server, address: str, *, network: Network,
+                            deadline: Deadline, after_starttls: bool) -> bytes | None:
     """Fetch the server certificate WITHOUT verifying it, to describe why it
-    failed. The connection carries no password and is closed at once."""
+    failed. The connection carries no password and is closed at once.
+    Returns the DER bytes, or None when they could not be fetched."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
     silent = Transcript(enabled=False)
     try:
-        conn, _ = open_connection(network, server.host, server.port, address,
-                                  deadline=deadline, timeout=timeout, transcript=silent,
-                                  server_label=server.url)
+        conn, _ = await open_connection(network, server.host, server.port, address,
+                                        deadline=deadline, timeout=network.timeouts.request,
+                                        transcript=silent, server_label=server.url)
     except SetupWizardError:
         return None
     try:
         if after_starttls:
             client = CLIENTS[server.protocol](conn)
-            client.greet()
+            await client.greet()
             if server.protocol == "smtp":
-                client.capabilities()
-            if not client.starttls().ok:
+                await client.capabilities()
+            if not (await client.starttls()).ok:
                 return None
-        info = conn.start_tls(context, after_starttls=False)
+        info = await conn.start_tls(context, after_starttls=False)
         return info.certificate_der
     except SetupWizardError:
         return None
@@ -392,50 +411,50 @@ def fetch_certificate(server: Server, address: str, *, network: Network, timeout
         conn.close()
 
 
-def probe_server(server: Server, *, network: Network, credentials: Credentials | None,
-                 options: ProbeOptions, transcript: Transcript, deadline: Deadline
-                 ) -> tuple[list[str], list[Check]]:
-    """Every check for one server: DNS, then all its addresses at once.
+def dns_check(server: Server, exc: DNSError, elapsed_ms: int) -> Check:
+    """The finding for a server name that did not resolve: dns.nxdomain
+    (the name does not exist), dns.no-address, or dns.failure (the DNS
+    server did not answer or failed; ``kind`` says how) - never "check the
+    spelling" for a DNS server's trouble."""
+    finding = {"nxdomain": "dns.nxdomain", "no-address": "dns.no-address"}.get(
+        exc.kind, "dns.failure")
+    return Check(finding, "fail", server.url, None, {"host": server.host, "kind": exc.kind},
+                 elapsed_ms)
 
-    Returns (addresses, checks)."""
+
+async def probe_server(server: Server, *, network: Network, credentials: Credentials | None,
+                       options: ProbeOptions, transcript: Transcript, deadline: Deadline
+                       ) -> tuple[list[str], list[Check]]:
+    """Every check for one server: DNS, then all its addresses at once (as
+    tasks; each step bounded by ``network.timeouts.request`` capped by
+    ``deadline``). Returns (addresses, checks); never raises for network
+    trouble. Cancelling it cancels every probe and closes their sockets."""
     start = time.monotonic()
     label = server.url
     try:
-        addresses = network.resolve_host(server.host, timeout=options.timeout,
-                                         deadline=deadline)
+        addresses = await network.dns.resolve_host(
+            server.host, timeout=deadline.cap(network.timeouts.request))
     except DNSError as exc:
-        elapsed = int((time.monotonic() - start) * 1000)
-        finding = {"nxdomain": "dns.nxdomain", "no-address": "dns.no-address"}.get(
-            exc.kind, "dns.failure")
-        return [], [Check(finding, "fail", label, None,
-                          {"host": server.host, "kind": exc.kind}, elapsed)]
+        return [], [dns_check(server, exc, int((time.monotonic() - start) * 1000))]
     elapsed = int((time.monotonic() - start) * 1000)
     checks = [Check("dns.ok", "pass", label, None,
                     {"host": server.host, "addresses": ", ".join(addresses)}, elapsed)]
     # IPv4 first in the login order: it is the path most clients take
     ordered = sorted(addresses, key=lambda a: ":" in a)
     claim = LoginClaim(ordered)
-    results: dict[str, list[Check]] = {}
-
-    def run(address: str) -> None:
-        probe = Probe(server, address, network=network, credentials=credentials,
-                      options=options, transcript=transcript, claim=claim,
-                      deadline=deadline)
-        results[address] = probe.run()
-
-    threads = [threading.Thread(target=run, args=(a,), daemon=True) for a in ordered]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=max(deadline.remaining(), 0.0) + 1)
+    probes = [Probe(server, address, network=network, credentials=credentials,
+                    options=options, transcript=transcript, claim=claim, deadline=deadline)
+              for address in ordered]
+    # every step of a probe is bounded by the deadline, so they all end by
+    # it; Probe.run never raises but for cancellation
+    async with asyncio.TaskGroup() as group:
+        for probe in probes:
+            group.create_task(probe.run())
+    results = {probe.address: probe.checks for probe in probes}
     for address in ordered:
-        result = results.get(address)
-        if result is None:
-            result = [Check("connect.timeout", "fail", label, address,
-                            {"port": server.port}, int(options.deadline * 1000))]
-        checks.extend(result)
-    v6_bad = [a for a in ordered if ":" in a and _worst(results.get(a, [])) == "fail"]
-    v4_good = [a for a in ordered if ":" not in a and _worst(results.get(a, [])) != "fail"]
+        checks.extend(results[address])
+    v6_bad = [a for a in ordered if ":" in a and _worst(results[a]) == "fail"]
+    v4_good = [a for a in ordered if ":" not in a and _worst(results[a]) != "fail"]
     if v6_bad and v4_good:
         checks.append(Check("connect.ipv6-broken", "warn", label, None,
                             {"host": server.host, "addresses": ", ".join(v6_bad)}))

@@ -1,8 +1,9 @@
 """Just enough IMAP, POP3 and SMTP to diagnose a server: greeting,
 capabilities, STARTTLS, SASL login, and a look at the mailbox.
 
-All three clients share one shape (see ``Client``) so the engine can run
-the same steps for each. Secrets are never written to the transcript: the
+All three clients share one shape (greet, capabilities, mechanisms,
+login_disabled, starttls, login, mailbox, quit; the network steps are
+coroutines) so the engine can run the same steps for each. Secrets are never written to the transcript: the
 commands that carry them pass a redacted ``shown`` form, and the transcript
 also scrubs the raw secrets from anything a server echoes back.
 """
@@ -14,7 +15,8 @@ import re
 from dataclasses import dataclass, field
 
 from ..i18n import N_, msg
-from .connection import REDACTED, Connection, ProtocolError, protocol_argument
+from ..errors import ProtocolError
+from .connection import REDACTED, Connection, protocol_argument
 from .redaction import secret_forms
 
 MAX_RESPONSE_LINES = 100_000
@@ -128,10 +130,7 @@ def _split_code(text: str) -> tuple[str | None, str]:
 
 
 def _ehlo_name(conn: Connection) -> str:
-    try:
-        local = conn.sock.getsockname()[0]
-    except OSError:
-        local = "127.0.0.1"
+    local = conn.local_address or "127.0.0.1"
     return f"[IPv6:{local}]" if ":" in local else f"[{local}]"
 
 
@@ -143,8 +142,8 @@ class IMAPClient:
         self.conn = conn
         self._tag = 0
 
-    def greet(self) -> Greeting:
-        line = self.conn.read_line()
+    async def greet(self) -> Greeting:
+        line = await self.conn.read_line()
         upper = line.upper()
         for prefix, status in (("* OK", "ok"), ("* PREAUTH", "preauth"), ("* BYE", "bye")):
             if upper.startswith(prefix):
@@ -157,32 +156,34 @@ class IMAPClient:
                 return Greeting(status, text, caps)
         return Greeting("garbage", line)
 
-    def _command(self, text: str, *, shown: str | None = None,
+    async def _command(self, text: str, *, shown: str | None = None,
                  continuation: str | None = None, continuation_shown: str | None = None
                  ) -> tuple[Reply, list[str]]:
         self._tag += 1
         tag = f"A{self._tag}"
-        self.conn.send_line(f"{tag} {text}", shown=None if shown is None else f"{tag} {shown}")
+        await self.conn.send_line(f"{tag} {text}",
+                                  shown=None if shown is None else f"{tag} {shown}")
         untagged: list[str] = []
         alerts: list[str] = []
         sent_continuation = False
         for _ in range(MAX_RESPONSE_LINES):
-            line = self.conn.read_line()
+            line = await self.conn.read_line()
             literal = re.search(r"\{([0-9]+)\}$", line)
             if literal:
                 digits = literal.group(1)
                 # more than 12 digits is far past any cap (and past int()'s
                 # own limit of 4300 digits): read_exact refuses it
-                data = self.conn.read_exact(int(digits) if len(digits) <= 12 else 10 ** 12)
-                line = line + data.decode("utf-8", "replace") + self.conn.read_line()
+                data = await self.conn.read_exact(int(digits) if len(digits) <= 12
+                                                  else 10 ** 12)
+                line = line + data.decode("utf-8", "replace") + await self.conn.read_line()
             if line.startswith("+"):
                 # continuation: send the SASL payload, or an empty line to end
                 # a failed SASL exchange (the server put an error in the "+")
                 if continuation is not None and not sent_continuation:
-                    self.conn.send_line(continuation, shown=continuation_shown)
+                    await self.conn.send_line(continuation, shown=continuation_shown)
                     sent_continuation = True
                 else:
-                    self.conn.send_line("")
+                    await self.conn.send_line("")
                 continue
             if line.startswith(tag + " "):
                 rest = line[len(tag) + 1:]
@@ -202,8 +203,8 @@ class IMAPClient:
         raise ProtocolError(msg("{host} sent too many lines", host=self.conn.host),
                             kind="too-long")
 
-    def capabilities(self) -> frozenset[str]:
-        reply, untagged = self._command("CAPABILITY")
+    async def capabilities(self) -> frozenset[str]:
+        reply, untagged = await self._command("CAPABILITY")
         caps: set[str] = set()
         for line in untagged:
             if line.upper().startswith("* CAPABILITY"):
@@ -218,28 +219,31 @@ class IMAPClient:
     def login_disabled(caps: frozenset[str]) -> bool:
         return "LOGINDISABLED" in caps
 
-    def starttls(self) -> Reply:
-        reply, _ = self._command("STARTTLS")
+    async def starttls(self) -> Reply:
+        reply, _ = await self._command("STARTTLS")
         return reply
 
-    def login(self, creds: Credentials, caps: frozenset[str], mechanism: str) -> Reply:
+    async def login(self, creds: Credentials, caps: frozenset[str], mechanism: str) -> Reply:
         _check_credentials(creds)
         if mechanism == "LOGIN":
             protocol_argument(creds.password or "", N_("password"))
-            return self._command(f"LOGIN {_imap_quote(creds.username)} "
-                                 f"{_imap_quote(creds.password or '')}",
-                                 shown=f"LOGIN {_imap_quote(creds.username)} {REDACTED}")[0]
+            reply, _ = await self._command(
+                f"LOGIN {_imap_quote(creds.username)} {_imap_quote(creds.password or '')}",
+                shown=f"LOGIN {_imap_quote(creds.username)} {REDACTED}")
+            return reply
         payload = sasl_payload(mechanism, creds)
         if "SASL-IR" in caps:
-            return self._command(f"AUTHENTICATE {mechanism} {payload}",
-                                 shown=f"AUTHENTICATE {mechanism} {REDACTED}")[0]
-        return self._command(f"AUTHENTICATE {mechanism}", continuation=payload,
-                             continuation_shown=REDACTED)[0]
+            reply, _ = await self._command(f"AUTHENTICATE {mechanism} {payload}",
+                                           shown=f"AUTHENTICATE {mechanism} {REDACTED}")
+            return reply
+        reply, _ = await self._command(f"AUTHENTICATE {mechanism}", continuation=payload,
+                                       continuation_shown=REDACTED)
+        return reply
 
-    def mailbox(self) -> Mailbox:
-        reply, untagged = self._command('LIST "" "*"')
+    async def mailbox(self) -> Mailbox:
+        reply, untagged = await self._command('LIST "" "*"')
         folders = sum(1 for line in untagged if line.upper().startswith("* LIST"))
-        reply2, untagged2 = self._command("EXAMINE INBOX")
+        reply2, untagged2 = await self._command("EXAMINE INBOX")
         messages = None
         for line in untagged2:
             parts = line.split()
@@ -248,8 +252,8 @@ class IMAPClient:
         return Mailbox(folders=folders if reply.ok else None,
                        messages=messages if reply2.ok else None)
 
-    def quit(self) -> None:
-        self._command("LOGOUT")
+    async def quit(self) -> None:
+        await self._command("LOGOUT")
 
 
 def _imap_quote(text: str) -> str:
@@ -266,20 +270,20 @@ class POP3Client:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
-    def greet(self) -> Greeting:
-        line = self.conn.read_line()
+    async def greet(self) -> Greeting:
+        line = await self.conn.read_line()
         if line.startswith("+OK"):
             return Greeting("ok", line[3:].strip())
         if line.startswith("-ERR"):
             return Greeting("bye", line[4:].strip())
         return Greeting("garbage", line)
 
-    def _command(self, text: str, *, shown: str | None = None) -> Reply:
-        self.conn.send_line(text, shown=shown)
-        return self._reply()
+    async def _command(self, text: str, *, shown: str | None = None) -> Reply:
+        await self.conn.send_line(text, shown=shown)
+        return await self._reply()
 
-    def _reply(self) -> Reply:
-        line = self.conn.read_line()
+    async def _reply(self) -> Reply:
+        line = await self.conn.read_line()
         if line.startswith("+OK"):
             return Reply(True, "+OK", None, line[3:].strip())
         if line.startswith("-ERR"):
@@ -289,21 +293,21 @@ class POP3Client:
             return Reply(False, "+", None, line[1:].strip())
         raise ProtocolError(msg("{host} sent an unexpected line", host=self.conn.host))
 
-    def _multiline(self) -> list[str]:
+    async def _multiline(self) -> list[str]:
         lines = []
         for _ in range(MAX_RESPONSE_LINES):
-            line = self.conn.read_line()
+            line = await self.conn.read_line()
             if line == ".":
                 return lines
             lines.append(line[1:] if line.startswith("..") else line)
         raise ProtocolError(msg("{host} sent too many lines", host=self.conn.host),
                             kind="too-long")
 
-    def capabilities(self) -> frozenset[str]:
-        reply = self._command("CAPA")
+    async def capabilities(self) -> frozenset[str]:
+        reply = await self._command("CAPA")
         if not reply.ok:
             return frozenset()
-        return _capability_words(self._multiline(), "SASL")
+        return _capability_words(await self._multiline(), "SASL")
 
     @staticmethod
     def mechanisms(caps: frozenset[str]) -> list[str]:
@@ -316,14 +320,14 @@ class POP3Client:
     def login_disabled(caps: frozenset[str]) -> bool:
         return False
 
-    def starttls(self) -> Reply:
-        return self._command("STLS")
+    async def starttls(self) -> Reply:
+        return await self._command("STLS")
 
-    def login(self, creds: Credentials, caps: frozenset[str], mechanism: str) -> Reply:
+    async def login(self, creds: Credentials, caps: frozenset[str], mechanism: str) -> Reply:
         _check_credentials(creds)
         if mechanism == "USER":
             protocol_argument(creds.password or "", N_("password"))
-            reply = self._command(f"USER {creds.username}")
+            reply = await self._command(f"USER {creds.username}")
             if not reply.ok:
                 return reply
             if self.conn.has_unread():
@@ -332,23 +336,23 @@ class POP3Client:
                                         host=self.conn.host),
                                     host=self.conn.host, port=self.conn.port)
             # only PASS's own +OK means the sign-in worked
-            return self._command(f"PASS {creds.password or ''}", shown=f"PASS {REDACTED}")
+            return await self._command(f"PASS {creds.password or ''}", shown=f"PASS {REDACTED}")
         payload = sasl_payload(mechanism, creds)
-        reply = self._command(f"AUTH {mechanism} {payload}",
+        reply = await self._command(f"AUTH {mechanism} {payload}",
                               shown=f"AUTH {mechanism} {REDACTED}")
         if reply.status == "+":  # failed SASL: the server wants an empty line
-            reply = self._command("")
+            reply = await self._command("")
         return reply
 
-    def mailbox(self) -> Mailbox:
-        reply = self._command("STAT")
+    async def mailbox(self) -> Mailbox:
+        reply = await self._command("STAT")
         parts = reply.text.split()
         if reply.ok and len(parts) >= 2 and _digits(parts[0]) and _digits(parts[1]):
             return Mailbox(messages=int(parts[0]), size=int(parts[1]))
         return Mailbox()
 
-    def quit(self) -> None:
-        self._command("QUIT")
+    async def quit(self) -> None:
+        await self._command("QUIT")
 
 
 class SMTPClient:
@@ -358,10 +362,10 @@ class SMTPClient:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
-    def _reply(self) -> tuple[int, list[str]]:
+    async def _reply(self) -> tuple[int, list[str]]:
         lines = []
         for _ in range(1000):
-            line = self.conn.read_line()
+            line = await self.conn.read_line()
             if len(line) < 3 or not _digits(line[:3]):
                 raise ProtocolError(msg("{host} sent an answer that is not SMTP",
                                         host=self.conn.host))
@@ -374,9 +378,9 @@ class SMTPClient:
         raise ProtocolError(msg("{host} sent too many lines", host=self.conn.host),
                             kind="too-long")
 
-    def greet(self) -> Greeting:
+    async def greet(self) -> Greeting:
         try:
-            code, lines = self._reply()
+            code, lines = await self._reply()
         except ProtocolError as exc:
             if exc.kind in ("garbage",):
                 return Greeting("garbage", "")
@@ -388,18 +392,18 @@ class SMTPClient:
             return Greeting("bye", text)
         return Greeting("garbage", text)
 
-    def _command(self, text: str, *, shown: str | None = None) -> Reply:
-        self.conn.send_line(text, shown=shown)
-        code, lines = self._reply()
+    async def _command(self, text: str, *, shown: str | None = None) -> Reply:
+        await self.conn.send_line(text, shown=shown)
+        code, lines = await self._reply()
         human = " ".join(lines)
         enhanced = re.match(r"^([245]\.\d{1,3}\.\d{1,3})\s*(.*)$", human)
         status_code = enhanced.group(1) if enhanced else None
         return Reply(200 <= code < 400, str(code), status_code,
                      enhanced.group(2) if enhanced else human)
 
-    def capabilities(self) -> frozenset[str]:
-        self.conn.send_line(f"EHLO {_ehlo_name(self.conn)}")
-        code, lines = self._reply()
+    async def capabilities(self) -> frozenset[str]:
+        await self.conn.send_line(f"EHLO {_ehlo_name(self.conn)}")
+        code, lines = await self._reply()
         if code != 250:
             return frozenset()
         return _capability_words(lines[1:], "AUTH")
@@ -412,31 +416,31 @@ class SMTPClient:
     def login_disabled(caps: frozenset[str]) -> bool:
         return False
 
-    def starttls(self) -> Reply:
-        return self._command("STARTTLS")
+    async def starttls(self) -> Reply:
+        return await self._command("STARTTLS")
 
-    def login(self, creds: Credentials, caps: frozenset[str], mechanism: str) -> Reply:
+    async def login(self, creds: Credentials, caps: frozenset[str], mechanism: str) -> Reply:
         _check_credentials(creds)
         if mechanism == "LOGIN":
-            reply = self._command("AUTH LOGIN")
+            reply = await self._command("AUTH LOGIN")
             if reply.status != "334":
                 return reply
-            reply = self._command(_b64(creds.username))
+            reply = await self._command(_b64(creds.username))
             if reply.status != "334":
                 return reply
-            return self._command(_b64(creds.password or ""), shown=REDACTED)
+            return await self._command(_b64(creds.password or ""), shown=REDACTED)
         payload = sasl_payload(mechanism, creds)
-        reply = self._command(f"AUTH {mechanism} {payload}",
+        reply = await self._command(f"AUTH {mechanism} {payload}",
                               shown=f"AUTH {mechanism} {REDACTED}")
         if reply.status == "334":  # failed SASL: the server wants an empty line
-            reply = self._command("")
+            reply = await self._command("")
         return reply
 
-    def mailbox(self) -> Mailbox:
+    async def mailbox(self) -> Mailbox:
         return Mailbox()
 
-    def quit(self) -> None:
-        self._command("QUIT")
+    async def quit(self) -> None:
+        await self._command("QUIT")
 
 
 CLIENTS = {"imap": IMAPClient, "pop3": POP3Client, "smtp": SMTPClient}

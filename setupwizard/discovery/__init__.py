@@ -1,31 +1,36 @@
 """Find the server settings for an e-mail address from every source at once.
 
-All sources start together, each in its own thread. The highest-ranked
-source that finds something wins as soon as every source ranked above it
-has finished; the rest are cancelled (their threads are daemons bounded by
-their own timeouts, and nobody waits for them). A slow lower-ranked source
-therefore never delays the answer, and the whole lookup has a deadline.
+All sources start together as tasks of one event loop (``runtime``). The
+highest-ranked source that finds something wins as soon as every source
+ranked above it has finished; the others are cancelled at once - their
+sockets close and they send nothing more. A slow lower-ranked source
+therefore never delays the answer, and the whole lookup ends at its
+deadline (``network.timeouts.lookup``).
 """
 
 from __future__ import annotations
 
-import queue
-import threading
+import asyncio
 import time
-from typing import Callable, Iterable, Sequence
+from collections import deque
+from typing import AsyncIterator, Callable, Iterable, Sequence
 
-from ..errors import DNSError, InvalidAddress, NetTimeout, SetupWizardError
+from ..errors import InvalidAddress
 from ..i18n import Message, msg
 from ..models import AccountConfig, DiscoveryResult, EmailAddress, SourceReport
 from ..net import Deadline, Network
+from ..net.dns import SERVER_TROUBLE, DNSHealth, watching
+from ..runtime import ranked_race, settle
 from .base import (DEFAULT_ISPDB_URL, LAST_RESORT, RANKING, SOURCE_LABELS, Context,
                    DiscoveryOptions, Outcome, Source)
 
-__all__ = ["discover", "DiscoveryOptions", "RANKING", "ALL_SOURCES", "DEFAULT_ISPDB_URL",
-           "build_sources", "Outcome", "Context", "Source"]
+__all__ = ["discover", "discover_async", "discover_many", "discover_many_async",
+           "DiscoveryOptions", "RANKING", "ALL_SOURCES", "DEFAULT_ISPDB_URL",
+           "build_sources", "Outcome", "Context", "Source", "rebase"]
 
 ALL_SOURCES = RANKING + LAST_RESORT
 
+#: called with each source's report as it finishes (on the loop's thread)
 ProgressCallback = Callable[[SourceReport], None]
 
 
@@ -54,16 +59,40 @@ def discover(address: str | EmailAddress, *, options: DiscoveryOptions | None = 
              sources: Sequence[Source] | None = None,
              on_progress: ProgressCallback | None = None,
              clock: Callable[[], float] = time.monotonic) -> DiscoveryResult:
-    """Discover settings for ``address``.
+    """Discover settings for ``address`` (the synchronous form of
+    :func:`discover_async`, run on ``network``'s event loop).
 
     Returns a DiscoveryResult (``found`` tells whether any source answered).
     Raises InvalidAddress for a malformed address; network trouble never
-    raises, it becomes a source status.
+    raises, it becomes a source status. Without ``network`` a Network with
+    default options is built for this call and closed after it.
+    """
+    if not isinstance(address, EmailAddress):
+        address = EmailAddress.parse(address)
+    own = network is None
+    network = network or Network()
+    try:
+        return network.run(discover_async(address, options=options, network=network,
+                                          providers=providers, sources=sources,
+                                          on_progress=on_progress, clock=clock))
+    finally:
+        if own:
+            network.close()
+
+
+async def discover_async(address: str | EmailAddress, *, network: Network,
+                         options: DiscoveryOptions | None = None, providers=None,
+                         sources: Sequence[Source] | None = None,
+                         on_progress: ProgressCallback | None = None,
+                         clock: Callable[[], float] = time.monotonic) -> DiscoveryResult:
+    """Discover settings for ``address`` on the running loop, within
+    ``network.timeouts.lookup``. Returns a DiscoveryResult; raises
+    InvalidAddress for a malformed address. ``on_progress`` gets every
+    source's report as it finishes (cancelled and timed-out ones included).
     """
     options = options or DiscoveryOptions()
     if not isinstance(address, EmailAddress):
         address = EmailAddress.parse(address)
-    network = network or Network()
     if providers is None:
         from ..providers import ProviderDatabase
         providers = ProviderDatabase.load()
@@ -76,100 +105,84 @@ def discover(address: str | EmailAddress, *, options: DiscoveryOptions | None = 
         last = []
     skipped: list[SourceReport] = []
     if options.offline:
-        skipped = [SourceReport(s.name, "skipped", msg("not asked: --offline"))
+        skipped = [SourceReport("skipped", msg("not asked: --offline"), name=s.name)
                    for s in main + last if s.name != "providers"]
         main = [s for s in main if s.name == "providers"]
         last = []
 
+    started = clock()
     ctx = Context(address=address, network=network, options=options,
-                  deadline=Deadline(options.deadline, clock), providers=providers)
-    reports, winner = _race(ctx, main, on_progress, clock)
-    if winner is None and last and not ctx.deadline.expired():
-        more, winner = _race(ctx, last, on_progress, clock)
-        reports.update(more)
+                  deadline=Deadline(network.timeouts.lookup, clock), providers=providers)
+    with watching() as health:
+        reports, winner = await _race(ctx, main, on_progress, clock)
+        if winner is None and last and not ctx.deadline.expired():
+            if health.down:
+                # every DNS question failed: guessing names would only wait more
+                for source in last:
+                    report = SourceReport("skipped", msg("not asked: no DNS server answers"),
+                                          name=source.name)
+                    reports[source.name] = report
+                    if on_progress:
+                        on_progress(report)
+            else:
+                more, winner = await _race(ctx, last, on_progress, clock)
+                reports.update(more)
     order = {s.name: i for i, s in enumerate(main + last)}
     ordered = sorted(reports.values(), key=lambda r: order.get(r.name, 99)) + skipped
-    return _result(address, ordered, winner)
+    return _result(address, ordered, winner, health, int((clock() - started) * 1000))
 
 
-def _race(ctx: Context, sources: list[Source], on_progress: ProgressCallback | None,
-          clock) -> tuple[dict[str, SourceReport], SourceReport | None]:
-    """Run ``sources`` concurrently; return every report and the winner."""
+async def _race(ctx: Context, sources: list[Source], on_progress: ProgressCallback | None,
+                clock) -> tuple[dict[str, SourceReport], SourceReport | None]:
+    """Run ``sources`` at once; return every report and the winner."""
     if not sources:
         return {}, None
     started = clock()
-    done: queue.Queue[SourceReport] = queue.Queue()
-    cancel = threading.Event()
-    sub = Context(address=ctx.address, network=ctx.network, options=ctx.options,
-                  deadline=ctx.deadline, providers=ctx.providers, cancelled=cancel)
-    for source in sources:
-        thread = threading.Thread(target=_run_one, args=(source, sub, done, clock),
-                                  name=f"discover-{source.name}", daemon=True)
-        thread.start()
-    rank = [s.name for s in sources]
     reports: dict[str, SourceReport] = {}
-    winner: SourceReport | None = None
-    while len(reports) < len(sources):
-        try:
-            report = done.get(timeout=max(0.0, ctx.deadline.remaining()) or 0.001)
-        except queue.Empty:
-            break
-        reports[report.name] = report
+
+    def finished(index: int, value) -> None:
+        if value is None:
+            return  # cancelled: reported below
+        name = sources[index].name
+        if not isinstance(value, Outcome):  # only a BaseException gets past settle
+            value = Outcome("error", msg("internal error in {name}: {reason}", name=name,
+                                         reason=type(value).__name__), name=name,
+                            kind="internal")
+        reports[name] = value
         if on_progress:
-            on_progress(report)
-        winner = _decided_winner(rank, reports)
-        if winner is not None:
-            break
-    cancel.set()
+            on_progress(value)
+
+    def runner(source: Source):
+        return lambda: settle(lambda: source.run(ctx), name=source.name, clock=clock)
+
+    _, index = await ranked_race([runner(s) for s in sources],
+                                 is_found=lambda o: isinstance(o, Outcome)
+                                 and o.status == "found",
+                                 on_done=finished, deadline=ctx.deadline)
+    rank = [s.name for s in sources]
+    winner = reports.get(rank[index]) if index is not None else None
     elapsed = int((clock() - started) * 1000)
-    unfinished_status = "cancelled" if winner is not None else "timeout"
     for name in rank:
         if name not in reports:
-            detail = msg("stopped: a better source already answered") if winner else \
-                msg("no answer before the deadline")
-            reports[name] = SourceReport(name, unfinished_status, detail, elapsed)
+            if winner is not None:
+                report = SourceReport("cancelled", msg("stopped: a better source already "
+                                                       "answered"), name=name,
+                                      elapsed_ms=elapsed)
+            else:
+                report = SourceReport("timeout", msg("no answer before the deadline"),
+                                      name=name, elapsed_ms=elapsed, kind="timeout")
+            reports[name] = report
             if on_progress:
-                on_progress(reports[name])
+                on_progress(report)
     if winner is None:
-        # deadline: the best finished source that found something, if any
+        # the deadline: the best finished source that found something, if any
         winner = next((reports[n] for n in rank if reports[n].status == "found"), None)
     return reports, winner
 
 
-def _decided_winner(rank: list[str], reports: dict[str, SourceReport]) -> SourceReport | None:
-    for name in rank:
-        report = reports.get(name)
-        if report is None:
-            return None  # a better source is still working
-        if report.status == "found":
-            return report
-    return None
-
-
-def _run_one(source: Source, ctx: Context, done: queue.Queue, clock) -> None:
-    start = clock()
-    try:
-        outcome = source.run(ctx)
-    except (NetTimeout,) as exc:
-        outcome = Outcome("timeout", exc.message)
-    except DNSError as exc:
-        outcome = Outcome("timeout" if exc.kind == "timeout" else "error", exc.message)
-    except InvalidAddress as exc:
-        outcome = Outcome("error", exc.message)
-    except SetupWizardError as exc:
-        outcome = Outcome("error", exc.message)
-    except Exception as exc:  # a bug must not take the whole lookup down
-        outcome = Outcome("error", f"internal error in {source.name}: "
-                                   f"{type(exc).__name__}: {exc}")
-    elapsed = int((clock() - start) * 1000)
-    if outcome.status == "found" and (outcome.config is None or outcome.config.empty):
-        outcome = Outcome("not-found", outcome.detail, None, outcome.warnings)
-    done.put(SourceReport(source.name, outcome.status, outcome.detail, elapsed,
-                          outcome.config, tuple(outcome.warnings)))
-
-
 def _result(address: EmailAddress, reports: list[SourceReport],
-            winner: SourceReport | None) -> DiscoveryResult:
+            winner: SourceReport | None, health: DNSHealth,
+            elapsed_ms: int) -> DiscoveryResult:
     warnings: list[Message] = []
     config = winner.config if winner else None
     others = tuple((r.name, r.config) for r in reports
@@ -188,11 +201,35 @@ def _result(address: EmailAddress, reports: list[SourceReport],
         if r is not winner and r.status in ("found", "not-found"):
             warnings.extend(w for w in r.warnings if w not in warnings)
     error = None
+    network_down = False
     if config is None:
-        error = msg("No settings found for {domain}.", domain=address.domain)
+        error, network_down = _nothing_found(address, health)
     return DiscoveryResult(address=address.text, domain=address.domain, config=config,
                            sources=tuple(reports), warnings=tuple(warnings),
-                           error=error, others=others)
+                           error=error, others=others, network_down=network_down,
+                           elapsed_ms=elapsed_ms)
+
+
+def _nothing_found(address: EmailAddress, health: DNSHealth) -> tuple[Message, bool]:
+    """Why nothing was found, honestly (issue 10, item 5): no DNS server
+    answered at all (the network or the resolver is down: then nothing is
+    said about the domain), the domain does not exist, or some questions
+    about it went unanswered."""
+    if health.down:
+        return msg("No DNS server answered, so nothing could be looked up for {domain}. "
+                   "The internet connection or the DNS server seems to be down; check "
+                   "the network connection and try again.", domain=address.domain), True
+    domain = address.ascii_domain
+    about = {name: kind for (name, _), kind in health.results.items()
+             if name == domain or name.endswith("." + domain)}
+    if any(kind == "nxdomain" for name, kind in about.items() if name == domain):
+        return msg("No settings found for {domain}: this domain does not exist.",
+                   domain=address.domain), False
+    if any(kind in SERVER_TROUBLE for kind in about.values()):
+        return msg("No settings found for {domain}. The DNS server did not answer some "
+                   "questions about it (it failed or took too long), so this may change "
+                   "when you try again.", domain=address.domain), False
+    return msg("No settings found for {domain}.", domain=address.domain), False
 
 
 def _disagreements(win_name: str, win: AccountConfig, name: str,
@@ -244,57 +281,103 @@ def rebase(result: DiscoveryResult, address: EmailAddress) -> DiscoveryResult | 
         return None
 
 
+async def discover_many_async(addresses: Iterable[str], *, network: Network,
+                              concurrency: int = 16, share_domains: bool = True,
+                              **kwargs) -> AsyncIterator[tuple[str, DiscoveryResult |
+                                                               InvalidAddress]]:
+    """Discover for many addresses on the running loop, at most
+    ``concurrency`` lookups at a time, yielding (text, result) in input
+    order; a malformed address yields its InvalidAddress instead. Addresses
+    are read as they are needed (a long standard input streams); when the
+    consumer stops, every lookup still running is cancelled. Other keywords
+    go to :func:`discover_async`. See :func:`discover_many` for
+    ``share_domains``.
+    """
+    if kwargs.get("providers") is None:
+        from ..providers import ProviderDatabase
+        kwargs["providers"] = ProviderDatabase.load()
+    if kwargs.get("sources") is None:
+        kwargs["sources"] = build_sources()  # once: sources keep no state per lookup
+    limit = asyncio.Semaphore(max(1, concurrency))
+    loop = asyncio.get_running_loop()
+    #: ascii domain -> the task of the first lookup at that domain
+    shared: dict[str, asyncio.Task] = {}
+    window: deque[asyncio.Task] = deque()
+
+    async def lookup(address: EmailAddress) -> DiscoveryResult:
+        async with limit:
+            return await discover_async(address, network=network, **kwargs)
+
+    async def follower(text: str, address: EmailAddress, first: asyncio.Task):
+        base = await asyncio.shield(first)
+        return text, (rebase(base, address) if base.found else None) or \
+            await lookup(address)
+
+    async def alone(text: str, address: EmailAddress, first: asyncio.Task):
+        return text, await first
+
+    async def invalid(text: str, error: InvalidAddress):
+        return text, error
+
+    def start(text: str) -> asyncio.Task:
+        try:
+            address = EmailAddress.parse(text)
+        except InvalidAddress as exc:
+            return loop.create_task(invalid(text, exc))
+        if not share_domains:
+            return loop.create_task(alone(text, address, loop.create_task(lookup(address))))
+        first = shared.get(address.ascii_domain)
+        if first is None:
+            first = shared[address.ascii_domain] = loop.create_task(lookup(address))
+            return loop.create_task(alone(text, address, first))
+        return loop.create_task(follower(text, address, first))
+
+    source = iter(addresses)
+    more = True
+    try:
+        while True:
+            while more and len(window) < max(1, concurrency) * 2:
+                try:
+                    text = next(source)
+                except StopIteration:
+                    more = False
+                    break
+                window.append(start(text))
+            if not window:
+                return
+            yield await window.popleft()
+    finally:
+        from ..runtime import cancel_all
+        await cancel_all([*window, *shared.values()])
+
+
 def discover_many(addresses: Iterable[str], *, concurrency: int = 16,
                   share_domains: bool = True, **kwargs
                   ) -> Iterable[tuple[str, DiscoveryResult | InvalidAddress]]:
-    """Discover for many addresses, ``concurrency`` at a time, yielding
-    (text, result) in input order; a malformed address yields its
-    InvalidAddress instead of a result. Addresses are read lazily, so a
-    long standard input streams.
+    """Discover for many addresses, ``concurrency`` at a time on one event
+    loop, yielding (text, result) in input order; a malformed address
+    yields its InvalidAddress instead of a result. Addresses are read
+    lazily, so a long standard input streams.
 
     With ``share_domains`` addresses at one domain share one lookup (see
     rebase): support staff check hundreds of addresses of a few domains, and
     asking every source again for each would only repeat the same answers.
+    Other keywords are those of :func:`discover`; without ``network`` one is
+    built for the whole batch and closed at its end.
     """
-    from concurrent.futures import Future, ThreadPoolExecutor
-
-    if kwargs.get("providers") is None:
-        from ..providers import ProviderDatabase
-        kwargs["providers"] = ProviderDatabase.load()
-    lookups: dict[str, Future] = {}
-    lock = threading.Lock()
-
-    def one(text: str):
-        try:
-            address = EmailAddress.parse(text)
-        except InvalidAddress as exc:
-            return text, exc
-        if not share_domains:
-            return text, discover(address, **kwargs)
-        with lock:
-            shared = lookups.get(address.ascii_domain)
-            mine = shared is None
-            if mine:
-                shared = lookups[address.ascii_domain] = Future()
-        if mine:
+    network = kwargs.pop("network", None)
+    own = network is None
+    network = network or Network()
+    stream = discover_many_async(addresses, network=network, concurrency=concurrency,
+                                 share_domains=share_domains, **kwargs)
+    try:
+        while True:
             try:
-                result = discover(address, **kwargs)
-            except BaseException as exc:
-                shared.set_exception(exc)
-                raise
-            shared.set_result(result)
-            return text, result
-        # the first address of this domain was submitted earlier, so it is
-        # already running in another worker: waiting cannot deadlock
-        base = shared.result()
-        return text, (rebase(base, address) if base.found else None) or \
-            discover(address, **kwargs)
-
-    with ThreadPoolExecutor(max_workers=concurrency) as pool:
-        window: list = []
-        for text in addresses:
-            window.append(pool.submit(one, text))
-            if len(window) >= concurrency * 2:
-                yield window.pop(0).result()
-        for future in window:
-            yield future.result()
+                item = network.run(stream.__anext__())
+            except StopAsyncIteration:
+                return
+            yield item
+    finally:
+        network.run(stream.aclose())
+        if own:
+            network.close()

@@ -10,7 +10,7 @@ from ..errors import ConfigDocumentError, DNSError, RedirectRefused
 from ..i18n import msg
 from ..models import AccountConfig
 from ..net import https_only
-from .base import Context, Outcome, race
+from .base import Context, Outcome, race_steps
 
 CONFIG_PATH = "/mail/config-v1.1.xml"
 WELL_KNOWN_PATH = "/.well-known/autoconfig/mail/config-v1.1.xml"
@@ -42,23 +42,27 @@ def _same_site(host: str, domain: str) -> bool:
     return host == domain or host.endswith("." + domain)
 
 
-def fetch_clientconfig(ctx: Context, url: str, *, source: str, trusted: bool,
-                       redirect_policy=https_only, site: str | None = None) -> Outcome:
+async def fetch_clientconfig(ctx: Context, url: str, *, source: str, trusted: bool,
+                             redirect_policy=https_only, site: str | None = None,
+                             missing_host_is_not_found: bool = True) -> Outcome:
     """GET ``url`` and read it as a clientConfig for ``ctx.address``.
 
     Returns a found Outcome, or not-found for 404/410 and documents without
     usable servers; raises NetworkError or returns an error Outcome for
     anything else (server errors, HTML, hostile or broken XML). ``site`` is
     the domain the answer is expected from: a redirect that leaves it makes
-    the result untrusted.
+    the result untrusted. A 404/410 answer is not-found with ``kind``
+    "absent". A host that does not exist is not-found too, unless
+    ``missing_host_is_not_found`` is false (then its DNSError is raised).
     """
     from .. import clientconfig
 
     try:
-        response = ctx.network.http("GET", url, timeout=ctx.timeout, deadline=ctx.deadline,
-                                    redirect_policy=redirect_policy)
+        response = await ctx.network.fetch("GET", url, timeout=ctx.step(),
+                                           deadline=ctx.deadline,
+                                           redirect_policy=redirect_policy)
     except DNSError as exc:
-        if exc.kind in ("nxdomain", "no-address"):
+        if exc.kind in ("nxdomain", "no-address") and missing_host_is_not_found:
             # no such host: nothing published there, which is not an error
             return Outcome.not_found(msg("{host} does not exist",
                                          host=urlsplit(url).hostname))
@@ -68,7 +72,8 @@ def fetch_clientconfig(ctx: Context, url: str, *, source: str, trusted: bool,
         return Outcome("error", exc.message, None, (exc.message,))
     if response.status in (404, 410):
         return Outcome.not_found(msg("no configuration file at {url} (HTTP {status})",
-                                     url=_short_url(url), status=response.status))
+                                     url=_short_url(url), status=response.status)
+                                 ).with_(kind="absent")
     if response.status != 200:
         return Outcome("error", msg("{host} answered HTTP {status}",
                                     host=urlsplit(url).hostname, status=response.status))
@@ -105,16 +110,16 @@ def _short_url(url: str) -> str:
 class AutoconfigSource:
     name = "autoconfig"
 
-    def run(self, ctx: Context) -> Outcome:
-        return fetch_clientconfig(ctx, autoconfig_url(ctx.domain, ctx.address.ascii),
+    async def run(self, ctx: Context) -> Outcome:
+        return await fetch_clientconfig(ctx, autoconfig_url(ctx.domain, ctx.address.ascii),
                                   source=self.name, trusted=True, site=ctx.domain)
 
 
 class WellKnownSource:
     name = "well-known"
 
-    def run(self, ctx: Context) -> Outcome:
-        return fetch_clientconfig(ctx, well_known_url(ctx.domain, ctx.address.ascii),
+    async def run(self, ctx: Context) -> Outcome:
+        return await fetch_clientconfig(ctx, well_known_url(ctx.domain, ctx.address.ascii),
                                   source=self.name, trusted=True, site=ctx.domain)
 
 
@@ -128,15 +133,14 @@ class AutoconfigHTTPSource:
 
     name = "autoconfig-http"
 
-    def run(self, ctx: Context) -> Outcome:
+    async def run(self, ctx: Context) -> Outcome:
         urls = [autoconfig_url(ctx.domain, None, "http"),
                 well_known_url(ctx.domain, None, "http")]
-        tasks = [lambda u=u: fetch_clientconfig(ctx, u, source=self.name, trusted=False,
+        steps = [lambda u=u: fetch_clientconfig(ctx, u, source=self.name, trusted=False,
                                                 redirect_policy=_any_redirect,
                                                 site=ctx.domain)
                  for u in urls]
-        results = race(ctx, tasks, name=self.name)
-        return combine(results)
+        return combine(await race_steps(ctx, steps, name=self.name))
 
 
 def combine(results: list[Outcome | None]) -> Outcome:
@@ -149,10 +153,10 @@ def combine(results: list[Outcome | None]) -> Outcome:
         return Outcome("timeout", msg("no answer before the deadline"))
     warnings = tuple(w for r in finished for w in r.warnings)
     if all(r.status == "timeout" for r in finished):
-        return Outcome("timeout", finished[0].detail, None, warnings)
+        return Outcome("timeout", finished[0].detail, None, warnings, kind=finished[0].kind)
     errors = [r for r in finished if r.status == "error"]
     if errors and len(errors) == len(finished):
-        return Outcome("error", errors[0].detail, None, warnings)
+        return Outcome("error", errors[0].detail, None, warnings, kind=errors[0].kind)
     details = [r.detail for r in finished if r.status == "not-found"] or \
         [r.detail for r in finished]
     return Outcome("not-found", details[0], None, warnings)

@@ -31,13 +31,13 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from ..autodiscover_xml import (AutodiscoverDocumentError, AutodiscoverResponse,
                                 looks_like_html, parse_response, request_body)
-from ..errors import (ConnectError, DNSError, HTTPError, InvalidAddress, NetTimeout,
-                      NetworkError, TLSError)
+from ..errors import ConnectError, DNSError, HTTPError, InvalidAddress, TLSError
 from ..i18n import Message, msg
 from ..models import AccountConfig, EmailAddress, check_hostname
 from ..net import https_only
-from .base import Context, Outcome, bad_host_warning, race
-from .mx import registrable_domain
+from ..runtime import ranked_race, settle
+from .base import Context, Outcome, bad_host_warning
+from .psl import registrable_domain
 from .srv import inside, order_records
 
 PATH = "/autodiscover/autodiscover.xml"
@@ -54,20 +54,35 @@ HEADERS = {"Content-Type": "text/xml; charset=utf-8",
 
 # How telling a failed attempt is, to pick the one to report (lowest first):
 # an answer from an Autodiscover server beats a server that failed or hung,
-# which beats "nothing there" (404, no such host, no SRV record).
+# which beats "nothing there" (404, no such host, no SRV record). A failed
+# attempt is an Outcome; its ``kind`` marks the first two.
 _EXCHANGE_ONLY, _ANSWERED, _FAILED, _NOT_FOUND = range(4)
+#: Outcome.kind of a failed attempt where an Autodiscover server answered
+ANSWERED = "answered"
+EXCHANGE_ONLY = "exchange-only"
 
 
 @dataclass(frozen=True)
-class _Reply(Outcome):
-    """An Outcome that also carries what the server said. ``status`` is
-    "found" for any usable answer (settings or a redirect), so that race()
-    picks the best URL that answered."""
+class _Answer:
+    """A usable Autodiscover document (settings or a redirect) and where it
+    came from: what an attempt gives when it succeeds. Every other attempt
+    gives an Outcome saying why not."""
 
-    response: AutodiscoverResponse | None = None
-    url: str = ""
+    response: AutodiscoverResponse
+    url: str
     trusted: bool = True
-    rank: int = _NOT_FOUND
+    detail: object = ""
+    warnings: tuple = ()
+
+
+def _rank(attempt) -> int:
+    if isinstance(attempt, _Answer):
+        return _ANSWERED
+    if attempt.kind == EXCHANGE_ONLY:
+        return _EXCHANGE_ONLY
+    if attempt.kind == ANSWERED:
+        return _ANSWERED
+    return _NOT_FOUND if attempt.status == "not-found" else _FAILED
 
 
 @dataclass
@@ -93,7 +108,7 @@ def autodiscover_urls(domain: str) -> tuple[str, str, str]:
 class AutodiscoverSource:
     name = "autodiscover"
 
-    def run(self, ctx: Context) -> Outcome:
+    async def run(self, ctx: Context) -> Outcome:
         """Look the address up by Autodiscover.
 
         Returns a found Outcome with the IMAP/POP3/SMTP servers, not-found
@@ -103,21 +118,17 @@ class AutodiscoverSource:
         """
         address = ctx.address
         chain = _Chain(base=_base(address.ascii_domain), addresses={address.ascii.lower()})
-        results = self._round(ctx, address, chain)
+        results = await self._round(ctx, address, chain)
         while True:
-            winner = next((r for r in results if isinstance(r, _Reply)
-                           and r.status == "found"), None)
+            winner = next((r for r in results if isinstance(r, _Answer)), None)
             if winner is None:
                 return self._summary(results, chain)
             chain.warnings.extend(winner.warnings)
             chain.trusted &= winner.trusted
             chain.urls.add(_key(winner.url))
             response = winner.response
-            assert response is not None
             if response.action == "settings":
                 return self._found(ctx, winner, address, chain)
-            if ctx.cancelled.is_set():
-                return Outcome("cancelled", msg("stopped: a better source already answered"))
             chain.redirects += 1
             if chain.redirects > MAX_REDIRECTS:
                 return self._stop(chain, msg("Autodiscover redirected more than {max} times; "
@@ -128,23 +139,23 @@ class AutodiscoverSource:
                 if isinstance(step, Outcome):
                     return step
                 address = step
-                results = self._round(ctx, address, chain)
+                results = await self._round(ctx, address, chain)
             else:
                 step = self._redirect_url(response.redirect or "", winner, chain)
                 if isinstance(step, Outcome):
                     return step
-                results = self._attempts(ctx, [(_short(step), lambda url=step, a=address:
-                                                self._post(ctx, url, a, trusted=True,
-                                                           redirected=True))])
+                results = await self._attempts(ctx, [(_short(step), lambda url=step, a=address:
+                                                      self._post(ctx, url, a, trusted=True,
+                                                                 redirected=True))])
 
     # -- one round -------------------------------------------------------
-    def _round(self, ctx: Context, address: EmailAddress, chain: _Chain) -> list:
+    async def _round(self, ctx: Context, address: EmailAddress, chain: _Chain) -> list:
         domain = address.ascii_domain
         first, second, plain = autodiscover_urls(domain)
         srv = f"_autodiscover._tcp.{domain}"
         # after a redirectAddr answer every URL of the round is a redirect target
         redirected = chain.redirects > 0
-        return self._attempts(ctx, [
+        return await self._attempts(ctx, [
             (_short(first), lambda: self._post(ctx, first, address, trusted=True,
                                                redirected=redirected)),
             (_short(second), lambda: self._post(ctx, second, address, trusted=True,
@@ -152,43 +163,64 @@ class AutodiscoverSource:
             (_short(plain), lambda: self._via_http(ctx, plain, address, chain)),
             (srv, lambda: self._via_srv(ctx, address, redirected=redirected))])
 
-    def _attempts(self, ctx: Context, tasks: list) -> list[_Reply]:
-        """Race ``tasks`` ((label, callable) pairs, best first); return a
-        _Reply for each, network failures and unfinished ones included."""
-        results = race(ctx, [lambda f=fn: _guarded(f) for _, fn in tasks], name=self.name)
-        out: list[_Reply] = []
+    async def _attempts(self, ctx: Context, tasks: list) -> list:
+        """Race ``tasks`` ((label, coroutine factory) pairs, best first);
+        return an _Answer or an Outcome for each, network failures and
+        unfinished (cancelled) ones included."""
+        results, _ = await ranked_race([lambda f=fn: self._attempt(f) for _, fn in tasks],
+                                       is_found=lambda r: isinstance(r, _Answer),
+                                       deadline=ctx.deadline)
+        out: list = []
         for (label, _), result in zip(tasks, results):
             if result is None:
-                result = _Reply("timeout", msg("{url} did not answer before the deadline",
-                                               url=label), rank=_FAILED)
-            elif not isinstance(result, _Reply):  # a bug caught by race()
-                result = _Reply(result.status, result.detail, None, result.warnings,
-                                rank=_FAILED)
+                result = Outcome("timeout", msg("{url} did not answer before the deadline",
+                                                url=label), kind="timeout")
             out.append(result)
         return out
 
-    def _post(self, ctx: Context, url: str, address: EmailAddress, *,
-              trusted: bool, redirected: bool = False) -> _Reply:
+    async def _attempt(self, step):
+        """Run one attempt: an _Answer, or an Outcome (exceptions mapped by
+        runtime.settle, then read the Autodiscover way: a host that does
+        not exist or refuses connections publishes nothing)."""
+        answer: list[_Answer] = []
+
+        async def run() -> Outcome:
+            value = await step()
+            if isinstance(value, _Answer):
+                answer.append(value)
+                return Outcome.not_found()
+            return value
+        outcome = await settle(run, name=self.name)
+        if answer:
+            return answer[0]
+        if outcome.kind in ("nxdomain", "no-address", "connect"):
+            return outcome.with_(status="not-found")
+        if outcome.kind == "tls":
+            return outcome.with_(detail=msg("the secure connection failed: {reason}",
+                                            reason=outcome.detail))
+        return outcome
+
+    async def _post(self, ctx: Context, url: str, address: EmailAddress, *,
+                    trusted: bool, redirected: bool = False):
         """POST the request to ``url`` and read the answer; ``redirected``
         when a redirect chose ``url`` (net's internal-address rule applies).
         Raises NetworkError when the server cannot be reached."""
         short = _short(url)
         if redirected:
-            refusal = ctx.network.redirect_refusal(url, timeout=ctx.timeout,
-                                                   deadline=ctx.deadline)
+            refusal = await ctx.network.redirect_refusal(url, timeout=ctx.step())
             if refusal:
-                return _Reply("error", msg("{url} was not asked: {reason}", url=short,
-                                           reason=refusal), rank=_ANSWERED, url=url)
+                return Outcome("error", msg("{url} was not asked: {reason}", url=short,
+                                            reason=refusal), kind=ANSWERED)
         try:
-            response = ctx.network.http("POST", url, data=request_body(address.ascii),
-                                        headers=HEADERS, timeout=ctx.timeout,
-                                        deadline=ctx.deadline, max_bytes=MAX_BYTES,
-                                        redirect_policy=https_only,
-                                        max_redirects=MAX_HTTP_REDIRECTS)
+            response = await ctx.network.fetch("POST", url, data=request_body(address.ascii),
+                                               headers=HEADERS, timeout=ctx.step(),
+                                               deadline=ctx.deadline, max_bytes=MAX_BYTES,
+                                               redirect_policy=https_only,
+                                               max_redirects=MAX_HTTP_REDIRECTS)
         except HTTPError as exc:
             # the server answered, but unusably: too big, broken, bad redirects
-            return _Reply("error", msg("{url} gave no usable answer: {reason}", url=short,
-                                       reason=exc.message), rank=_ANSWERED, url=url)
+            return Outcome("error", msg("{url} gave no usable answer: {reason}", url=short,
+                                        reason=exc.message), kind=ANSWERED)
         warnings: list[Message] = []
         final_host = (urlsplit(response.url).hostname or "").lower()
         start_host = (urlsplit(url).hostname or "").lower()
@@ -198,47 +230,45 @@ class AutodiscoverSource:
                                 "need your confirmation", url=short, host=final_host))
         status = response.status
         if status in (401, 403):
-            return _Reply("not-found", msg("{url} wants a login before it answers "
-                                           "(HTTP {status}); it publishes no settings "
-                                           "without a password", url=short, status=status),
-                          rank=_ANSWERED, url=response.url)
+            return Outcome("not-found", msg("{url} wants a login before it answers "
+                                            "(HTTP {status}); it publishes no settings "
+                                            "without a password", url=short, status=status),
+                           kind=ANSWERED)
         if status in (404, 405, 410, 501):
-            return _Reply("not-found", msg("no Autodiscover service at {url} (HTTP {status})",
-                                           url=short, status=status), url=response.url)
+            return Outcome.not_found(msg("no Autodiscover service at {url} (HTTP {status})",
+                                         url=short, status=status))
         if status != 200:
-            return _Reply("error", msg("{host} answered HTTP {status}", host=final_host,
-                                       status=status), rank=_FAILED, url=response.url)
+            return Outcome("error", msg("{host} answered HTTP {status}", host=final_host,
+                                        status=status), kind="http")
         if response.content_type in ("text/html", "application/xhtml+xml") or \
                 looks_like_html(response.body):
-            return _Reply("error", msg("{url} sent a web page, not an Autodiscover answer",
-                                       url=_short(response.url)),
-                          rank=_ANSWERED, url=response.url)
+            return Outcome("error", msg("{url} sent a web page, not an Autodiscover answer",
+                                        url=_short(response.url)), kind=ANSWERED)
         try:
             parsed = parse_response(response.body, address=address.ascii, source=self.name)
         except AutodiscoverDocumentError as exc:
-            return _Reply("error", msg("the Autodiscover answer from {url} is unusable: "
-                                       "{reason}", url=_short(response.url), reason=exc.reason),
-                          rank=_ANSWERED, url=response.url)
+            return Outcome("error", msg("the Autodiscover answer from {url} is unusable: "
+                                        "{reason}", url=_short(response.url), reason=exc.reason),
+                           kind=ANSWERED)
         warnings.extend(parsed.notes)
         where = _short(response.url)
         if parsed.action == "error":
-            return self._error_reply(parsed, where, response.url, tuple(warnings))
+            return self._error_reply(parsed, where, tuple(warnings))
         if parsed.action == "settings" and not parsed.servers:
             if parsed.exchange_only:
                 detail = msg("{url} gave an Exchange-only answer ({types}): this account "
                              "needs an Exchange or ActiveSync client, not IMAP",
                              url=where, types=", ".join(parsed.other_types))
-                return _Reply("not-found", detail, None, tuple(warnings),
-                              rank=_EXCHANGE_ONLY, url=response.url)
-            return _Reply("not-found", msg("the Autodiscover answer from {url} names no "
-                                           "IMAP, POP3 or SMTP server", url=where),
-                          None, tuple(warnings), rank=_ANSWERED, url=response.url)
-        return _Reply("found", msg("found at {url}", url=where), None, tuple(warnings),
-                      response=parsed, url=response.url, trusted=trusted, rank=_ANSWERED)
+                return Outcome("not-found", detail, None, tuple(warnings),
+                               kind=EXCHANGE_ONLY)
+            return Outcome("not-found", msg("the Autodiscover answer from {url} names no "
+                                            "IMAP, POP3 or SMTP server", url=where),
+                           None, tuple(warnings), kind=ANSWERED)
+        return _Answer(parsed, response.url, trusted, msg("found at {url}", url=where),
+                       tuple(warnings))
 
     @staticmethod
-    def _error_reply(parsed: AutodiscoverResponse, where: str, url: str,
-                     warnings: tuple) -> _Reply:
+    def _error_reply(parsed: AutodiscoverResponse, where: str, warnings: tuple) -> Outcome:
         code = parsed.error_code or "?"
         meaning = _ERROR_MEANINGS.get(code)
         text = meaning if meaning is not None else (parsed.error_message or "-")
@@ -246,49 +276,50 @@ class AutodiscoverSource:
                      code=code, meaning=text)
         # 500/501: the server knows nothing for this address - a plain "no"
         status = "not-found" if code in ("500", "501") else "error"
-        return _Reply(status, detail, None, warnings, rank=_ANSWERED, url=url)
+        return Outcome(status, detail, None, warnings, kind=ANSWERED)
 
-    def _via_http(self, ctx: Context, url: str, address: EmailAddress,
-                  chain: _Chain) -> _Reply:
+    async def _via_http(self, ctx: Context, url: str, address: EmailAddress,
+                        chain: _Chain):
         """GET the plain-http URL without the address; follow only its
         redirect to https, then POST there."""
-        response = ctx.network.http("GET", url, timeout=ctx.timeout, deadline=ctx.deadline,
-                                    max_bytes=MAX_BYTES, redirect_policy=None)
+        response = await ctx.network.fetch("GET", url, timeout=ctx.step(),
+                                           deadline=ctx.deadline, max_bytes=MAX_BYTES,
+                                           redirect_policy=None)
         location = response.headers.get("location", "").strip()
         if response.status not in (301, 302, 303, 307, 308) or not location:
-            return _Reply("not-found", msg("{url} does not redirect (HTTP {status})",
-                                           url=_short(url), status=response.status))
+            return Outcome.not_found(msg("{url} does not redirect (HTTP {status})",
+                                         url=_short(url), status=response.status))
         target, parts = _join(url, location)
         if parts is None or parts.scheme != "https" or not parts.hostname:
-            return _Reply("error", msg("{url} redirects to {target}, which is not https; "
-                                       "not followed", url=_short(url), target=_clip(target)),
-                          rank=_ANSWERED)
+            return Outcome("error", msg("{url} redirects to {target}, which is not https; "
+                                        "not followed", url=_short(url), target=_clip(target)),
+                           kind=ANSWERED)
         host = parts.hostname.lower()
         trusted = _base(host) == chain.base
-        reply = self._post(ctx, target, address, trusted=trusted, redirected=True)
-        if not trusted and reply.status == "found":
+        reply = await self._post(ctx, target, address, trusted=trusted, redirected=True)
+        if not trusted and isinstance(reply, _Answer):
             reply = _untrusted(reply, msg("{url} sent us on to {host}, another domain; these "
                                           "settings need your confirmation",
                                           url=_short(url), host=host))
         return reply
 
-    def _via_srv(self, ctx: Context, address: EmailAddress, *,
-                 redirected: bool = False) -> _Reply:
+    async def _via_srv(self, ctx: Context, address: EmailAddress, *,
+                       redirected: bool = False):
         """Look up _autodiscover._tcp and POST to its best reachable target."""
         domain = address.ascii_domain
         name = f"_autodiscover._tcp.{domain}"
         try:
-            answer = ctx.network.query(name, "SRV", timeout=ctx.timeout, deadline=ctx.deadline)
+            answer = await ctx.network.dns.query(name, "SRV", timeout=ctx.step())
         except DNSError as exc:
             if exc.kind == "nxdomain":
-                return _Reply("not-found", msg("no SRV record {name}", name=name))
+                return Outcome.not_found(msg("no SRV record {name}", name=name))
             raise
         records = list(answer.records)
         if not records:
-            return _Reply("not-found", msg("no SRV record {name}", name=name))
+            return Outcome.not_found(msg("no SRV record {name}", name=name))
         if len(records) == 1 and records[0].target.to_text() == ".":
-            return _Reply("not-found", msg("{name} says Autodiscover is not offered "
-                                           "(target \".\")", name=name))
+            return Outcome.not_found(msg("{name} says Autodiscover is not offered "
+                                         "(target \".\")", name=name))
         targets = []
         bad_hosts: list[Message] = []
         for target in order_records(records):
@@ -300,21 +331,22 @@ class AutodiscoverSource:
                 continue
             targets.append(dataclasses.replace(target, host=host))
         if not targets and bad_hosts:
-            return _Reply("not-found", msg("{name} names no usable target", name=name),
-                          None, tuple(bad_hosts))
+            return Outcome.not_found(msg("{name} names no usable target", name=name),
+                                     tuple(bad_hosts))
         last: ConnectError | TLSError | DNSError | None = None
         for target in targets[:MAX_SRV_TARGETS]:
             netloc = target.host if target.port == 443 else f"{target.host}:{target.port}"
             url = f"https://{netloc}{PATH}"
             trusted = inside(target.host, domain)
             try:
-                reply = self._post(ctx, url, address, trusted=trusted, redirected=redirected)
+                reply = await self._post(ctx, url, address, trusted=trusted,
+                                         redirected=redirected)
             except (ConnectError, TLSError, DNSError) as exc:
                 if isinstance(exc, DNSError) and exc.kind == "timeout":
                     raise
                 last = exc  # unreachable or a bad certificate: the next target may do
                 continue
-            if not trusted and reply.status == "found":
+            if not trusted and isinstance(reply, _Answer):
                 reply = _untrusted(reply, msg("the SRV record {name} points to {host}, outside "
                                               "{domain}: confirm that this server is really "
                                               "yours", name=name, host=target.host,
@@ -324,10 +356,10 @@ class AutodiscoverSource:
             return reply
         if last is not None:
             raise last
-        return _Reply("not-found", msg("{name} names no usable target", name=name))
+        return Outcome.not_found(msg("{name} names no usable target", name=name))
 
     # -- redirects -------------------------------------------------------
-    def _redirect_address(self, target: str, winner: _Reply,
+    def _redirect_address(self, target: str, winner: _Answer,
                           chain: _Chain) -> EmailAddress | Outcome:
         try:
             new = EmailAddress.parse(target)
@@ -347,7 +379,7 @@ class AutodiscoverSource:
         chain.via = new.ascii
         return new
 
-    def _redirect_url(self, target: str, winner: _Reply, chain: _Chain) -> str | Outcome:
+    def _redirect_url(self, target: str, winner: _Answer, chain: _Chain) -> str | Outcome:
         target, parts = _join(winner.url, target.strip())
         if parts is None or parts.scheme != "https" or not parts.hostname:
             return self._stop(chain, msg("{url} redirected to {target}, which is not an https "
@@ -365,10 +397,9 @@ class AutodiscoverSource:
         return target
 
     # -- results ---------------------------------------------------------
-    def _found(self, ctx: Context, winner: _Reply, address: EmailAddress,
+    def _found(self, ctx: Context, winner: _Answer, address: EmailAddress,
                chain: _Chain) -> Outcome:
         response = winner.response
-        assert response is not None
         trusted = chain.trusted
         servers = [s.with_(trusted=trusted) for s in response.servers]
         config = AccountConfig(incoming=tuple(s for s in servers if s.protocol != "smtp"),
@@ -384,19 +415,20 @@ class AutodiscoverSource:
     def _stop(self, chain: _Chain, detail: Message) -> Outcome:
         return Outcome("error", detail, None, tuple(_unique(chain.warnings)))
 
-    def _summary(self, results: list[_Reply], chain: _Chain) -> Outcome:
+    def _summary(self, results: list, chain: _Chain) -> Outcome:
         """Why nothing was found: the most telling of the attempts."""
         warnings = _unique(chain.warnings + [w for r in results for w in r.warnings])
         if not results:
             best: Outcome = Outcome("timeout", msg("no answer before the deadline"))
         else:
-            best = min(results, key=lambda r: r.rank)
+            best = min(results, key=_rank)
         detail = best.detail
         if chain.via:
             detail = msg("after a redirect to {target}: {detail}", target=chain.via,
                          detail=detail)
         status = best.status if best.status in ("not-found", "error", "timeout") else "error"
-        return Outcome(status, detail, None, tuple(warnings))
+        kind = None if best.kind in (ANSWERED, EXCHANGE_ONLY) else best.kind
+        return Outcome(status, detail, None, tuple(warnings), kind=kind)
 
 
 _ERROR_MEANINGS: dict[str, Message] = {
@@ -409,33 +441,8 @@ _ERROR_MEANINGS: dict[str, Message] = {
 }
 
 
-def _untrusted(reply: _Reply, warning: Message) -> _Reply:
+def _untrusted(reply: _Answer, warning: Message) -> _Answer:
     return dataclasses.replace(reply, trusted=False, warnings=(warning, *reply.warnings))
-
-
-def _guarded(task) -> _Reply:
-    """Run ``task``; turn the network failures it raises into a _Reply."""
-    try:
-        return task()
-    except DNSError as exc:
-        name = exc.name or exc.host or "?"
-        if exc.kind in ("nxdomain", "no-address"):
-            return _Reply("not-found", msg("{host} does not exist in DNS", host=name))
-        if exc.kind == "timeout":
-            return _Reply("timeout", msg("the DNS lookup of {name} timed out", name=name),
-                          rank=_FAILED)
-        return _Reply("error", msg("the DNS lookup of {name} failed: {reason}", name=name,
-                                   reason=exc.message), rank=_FAILED)
-    except ConnectError as exc:
-        return _Reply("not-found", msg("cannot connect to {host}", host=exc.host or "?"))
-    except TLSError as exc:
-        return _Reply("error", msg("the secure connection to {host} failed: {reason}",
-                                   host=exc.host or "?", reason=exc.message), rank=_FAILED)
-    except NetTimeout as exc:
-        return _Reply("timeout", msg("{host} did not answer in time", host=exc.host or "?"),
-                      rank=_FAILED)
-    except NetworkError as exc:
-        return _Reply("error", exc.message, rank=_FAILED)
 
 
 def _base(host: str) -> str:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import threading
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Awaitable, Callable, Protocol
 
 from ..i18n import Message, msg
-from ..models import AccountConfig, EmailAddress
+from ..models import EmailAddress, Outcome
 from ..net import Deadline, Network
 
 if TYPE_CHECKING:
@@ -38,15 +37,12 @@ SOURCE_LABELS = {
 
 @dataclass(frozen=True)
 class DiscoveryOptions:
-    """What to ask and how long to wait; built once from the command line."""
+    """What to ask; built once from the command line. How long to wait is
+    not here: every time limit comes from ``network.timeouts`` (runtime)."""
 
     only: tuple[str, ...] | None = None
     offline: bool = False
     ispdb_url: str = DEFAULT_ISPDB_URL
-    #: per request (HTTP, DNS)
-    timeout: float = 5.0
-    #: the whole lookup of one address
-    deadline: float = 15.0
 
 
 @dataclass
@@ -56,38 +52,18 @@ class Context:
     address: EmailAddress
     network: Network
     options: DiscoveryOptions
+    #: the lookup's deadline (``network.timeouts.lookup`` from its start)
     deadline: Deadline
     providers: "ProviderDatabase"
-    cancelled: threading.Event = field(default_factory=threading.Event)
 
     @property
     def domain(self) -> str:
         return self.address.ascii_domain
 
-    @property
-    def timeout(self) -> float:
-        return self.options.timeout
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What a source returns: ``config`` when it found something, otherwise
-    ``status`` says why not ("not-found", "error", "skipped")."""
-
-    status: str
-    detail: Message | str = ""
-    config: AccountConfig | None = None
-    warnings: tuple[Message, ...] = ()
-
-    @classmethod
-    def found(cls, config: AccountConfig, detail: Message | str = "",
-              warnings: tuple[Message, ...] = ()) -> "Outcome":
-        return cls("found", detail, config, tuple(warnings))
-
-    @classmethod
-    def not_found(cls, detail: Message | str = "",
-                  warnings: tuple[Message, ...] = ()) -> "Outcome":
-        return cls("not-found", detail, None, tuple(warnings))
+    def step(self) -> float:
+        """Seconds one network step may take now: the step timeout
+        (``--timeout``), shortened to what is left of the lookup."""
+        return self.deadline.cap(self.network.timeouts.request)
 
 
 def bad_host_warning(where: str, host: str) -> Message:
@@ -102,92 +78,26 @@ def bad_host_warning(where: str, host: str) -> Message:
 
 
 class Source(Protocol):
-    """A discovery source. ``run`` may raise any SetupWizardError: the
-    coordinator turns NetworkError into an error/timeout status."""
+    """A discovery source: ``await source.run(ctx)`` returns an Outcome
+    (models.Outcome) or raises a SetupWizardError, which ``runtime.settle``
+    turns into a status. It runs as a task and may be cancelled at any
+    await: it then sends nothing more (its sockets close with it)."""
 
     name: str
 
-    def run(self, ctx: Context) -> Outcome: ...
+    async def run(self, ctx: Context) -> Outcome: ...
 
 
-def race(ctx: Context, tasks: list, *, name: str = "task") -> list[Outcome | None]:
-    """Run ``tasks`` (callables returning an Outcome) at once in daemon threads.
-
-    Returns their outcomes in task order as soon as the first task (in
-    order) that found something has every task before it finished; tasks
-    still running then are left as None. Errors become error outcomes.
-    Honours ``ctx.deadline`` and ``ctx.cancelled``.
-    """
-    import queue as _queue
-
-    from ..errors import DNSError, NetTimeout, SetupWizardError
-
-    results: list[Outcome | None] = [None] * len(tasks)
-    done: _queue.Queue = _queue.Queue()
-
-    def run(index: int, task) -> None:
-        try:
-            outcome = task()
-        except NetTimeout as exc:
-            outcome = Outcome("timeout", exc.message)
-        except DNSError as exc:
-            outcome = Outcome("timeout" if exc.kind == "timeout" else "error", exc.message)
-        except SetupWizardError as exc:
-            outcome = Outcome("error", exc.message)
-        except Exception as exc:  # a bug in one sub-task must not hang the source
-            outcome = Outcome("error", f"internal error: {type(exc).__name__}: {exc}")
-        done.put((index, outcome))
-
-    for index, task in enumerate(tasks):
-        threading.Thread(target=run, args=(index, task), daemon=True,
-                         name=f"{name}-{index}").start()
-    finished = 0
-    while finished < len(tasks) and not ctx.cancelled.is_set():
-        try:
-            index, outcome = done.get(timeout=min(0.25, max(ctx.deadline.remaining(), 0.001)))
-        except _queue.Empty:
-            if ctx.deadline.expired():
-                break
-            continue
-        results[index] = outcome
-        finished += 1
-        for result in results:
-            if result is None:
-                break
-            if result.status == "found":
-                return results
-    return results
-
-
-def gather(ctx: Context, tasks: list, *, name: str = "task") -> list:
-    """Run ``tasks`` at once in daemon threads and wait for all of them (or
-    the deadline, or cancellation). Returns, in task order, each task's
-    value, the SetupWizardError it raised, or None when it did not finish."""
-    import queue as _queue
-
-    from ..errors import SetupWizardError
-
-    results: list = [None] * len(tasks)
-    done: _queue.Queue = _queue.Queue()
-
-    def run(index: int, task) -> None:
-        try:
-            value = task()
-        except SetupWizardError as exc:
-            value = exc
-        except Exception as exc:  # keep a bug in one task from hanging the others
-            value = SetupWizardError(f"internal error: {type(exc).__name__}: {exc}")
-        done.put((index, value))
-
-    for index, task in enumerate(tasks):
-        threading.Thread(target=run, args=(index, task), daemon=True,
-                         name=f"{name}-{index}").start()
-    for _ in tasks:
-        if ctx.cancelled.is_set():
-            break
-        try:
-            index, value = done.get(timeout=max(ctx.deadline.remaining(), 0.001))
-        except _queue.Empty:
-            break
-        results[index] = value
+async def race_steps(ctx: Context, steps: list[Callable[[], Awaitable[Outcome]]], *,
+                     name: str) -> list[Outcome | None]:
+    """Run the sub-steps of one source (coroutine factories, best first) at
+    once under the lookup's deadline. Returns their Outcomes in step order
+    as soon as the first step that found something has every step before
+    it finished; steps still running then are cancelled and left as None.
+    Exceptions become statuses in ``runtime.settle``."""
+    from ..runtime import ranked_race, settle
+    results, _ = await ranked_race(
+        [lambda step=step: settle(step, name=name) for step in steps],
+        is_found=lambda outcome: outcome is not None and outcome.status == "found",
+        deadline=ctx.deadline)
     return results

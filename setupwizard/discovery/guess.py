@@ -2,19 +2,25 @@
 
 Runs only when every other source found nothing (or with ``--only guess``).
 Each candidate is probed with the diagnostics engine - connect, TLS with a
-verified certificate, greeting, capabilities - but never logs in. All
-candidates run at once (bounded), so a dead domain costs about one timeout.
+verified certificate, greeting, capabilities - but never logs in. Every
+name is resolved at once and every candidate probed at once (bounded by a
+semaphore), as tasks of the one loop, so a dead domain costs about one
+timeout. A name whose lookup failed because the DNS server did (a timeout,
+SERVFAIL...) is not a name that does not exist: then the outcome is a DNS
+error or timeout, never "none of the usual names exist".
 Results are untrusted: a name answering is no proof it serves this domain.
 """
 
 from __future__ import annotations
 
-import threading
+import asyncio
 
 from ..errors import DNSError
 from ..i18n import msg
-from ..models import AccountConfig, Server, check_hostname
-from .base import Context, Outcome, gather
+from ..models import AccountConfig, Outcome, Server, check_hostname
+from ..net.dns import SERVER_TROUBLE
+from ..runtime import gather_settled
+from .base import Context
 
 INCOMING_NAMES = {"imap": ("imap", "mail", ""), "pop3": ("pop3", "pop", "mail", "")}
 OUTGOING_NAMES = ("smtp", "mail", "")
@@ -52,41 +58,52 @@ def _rank(server: Server) -> tuple:
 class GuessSource:
     name = "guess"
 
-    def run(self, ctx: Context) -> Outcome:
+    async def run(self, ctx: Context) -> Outcome:
+        """Resolve every candidate name at once, then probe the candidates
+        that have an address (at most MAX_PARALLEL at a time), without
+        logging in. Returns found (untrusted) or not-found; raises DNSError
+        when no server was found and the DNS itself failed for a name (a
+        name whose lookup timed out is not a name that does not exist)."""
         from ..diagnostics.connection import Transcript
         from ..diagnostics.engine import LoginClaim, Probe, ProbeOptions
 
-        limit = threading.BoundedSemaphore(MAX_PARALLEL)
-        resolved: dict[str, list[str] | None] = {}
-        lock = threading.Lock()
-        names = sorted({c.host for c in candidates(ctx.domain)})
+        everything = candidates(ctx.domain)
+        names = sorted({c.host for c in everything})
 
-        def resolve(name: str) -> None:
-            try:
-                addresses = ctx.network.resolve_host(name, timeout=ctx.timeout,
-                                                     deadline=ctx.deadline)
-            except DNSError:
-                addresses = None
-            with lock:
-                resolved[name] = addresses
+        def lookup(name: str):
+            return lambda: ctx.network.dns.resolve_host(name, timeout=ctx.step())
 
-        gather(ctx, [lambda n=n: resolve(n) for n in names], name="guess-dns")
-        todo = [c for c in candidates(ctx.domain) if resolved.get(c.host)]
+        answers = await gather_settled([lookup(n) for n in names], deadline=ctx.deadline)
+        resolved: dict[str, list[str]] = {}
+        trouble: list[DNSError] = []
+        for name, answer in zip(names, answers):
+            if isinstance(answer, list) and answer:
+                resolved[name] = answer
+            elif answer is None:  # the lookup's deadline cut it off
+                trouble.append(DNSError(msg("DNS lookup of {name} timed out", name=name),
+                                        kind="timeout", name=name))
+            elif isinstance(answer, DNSError):
+                if answer.kind in SERVER_TROUBLE:
+                    trouble.append(answer)
+            elif isinstance(answer, BaseException):
+                raise answer
+        todo = [c for c in everything if c.host in resolved]
         if not todo:
+            if trouble:
+                raise _dns_trouble(ctx.domain, trouble)
             return Outcome.not_found(msg("none of the usual server names exist under "
                                          "{domain}", domain=ctx.domain))
-        options = ProbeOptions(login=False, timeout=ctx.timeout,
-                               deadline=ctx.deadline.remaining())
+        options = ProbeOptions(login=False)
+        limit = asyncio.Semaphore(MAX_PARALLEL)
 
-        def probe(server: Server) -> str:
+        async def probe(server: Server) -> str:
             """ok | plain | failed"""
-            with limit:
-                if ctx.cancelled.is_set():
-                    return "failed"
+            async with limit:
                 address = resolved[server.host][0]
-                checks = Probe(server, address, network=ctx.network, credentials=None,
-                               options=options, transcript=Transcript(enabled=False),
-                               claim=LoginClaim([address]), deadline=ctx.deadline).run()
+                checks = await Probe(server, address, network=ctx.network, credentials=None,
+                                     options=options, transcript=Transcript(enabled=False),
+                                     claim=LoginClaim([address]),
+                                     deadline=ctx.deadline).run()
             failed = [c.id for c in checks if c.status == "fail"]
             if not failed:
                 return "ok"
@@ -94,7 +111,8 @@ class GuessSource:
                 return "plain"
             return "failed"
 
-        results = gather(ctx, [lambda s=s: probe(s) for s in todo], name="guess")
+        results = await gather_settled([lambda s=s: probe(s) for s in todo],
+                                       deadline=ctx.deadline)
         found: list[Server] = []
         for server, result in zip(todo, results):
             if result == "ok":
@@ -104,6 +122,8 @@ class GuessSource:
         incoming = _best_per_protocol([s for s in found if s.protocol != "smtp"])
         outgoing = _best_per_protocol([s for s in found if s.protocol == "smtp"])
         if not incoming and not outgoing:
+            if trouble:
+                raise _dns_trouble(ctx.domain, trouble)
             return Outcome.not_found(msg("no server answered on the usual names and ports "
                                          "of {domain}", domain=ctx.domain))
         config = AccountConfig(incoming=tuple(incoming), outgoing=tuple(outgoing),
@@ -112,6 +132,15 @@ class GuessSource:
                       "guess (the full address); sign-in will tell.")
         return Outcome.found(config, msg("servers that answered: {count}", count=len(found)),
                              (warning,))
+
+
+def _dns_trouble(domain: str, trouble: list[DNSError]) -> DNSError:
+    """One DNSError for names the DNS server could not answer: a timeout
+    when any lookup timed out, else the first failure's kind."""
+    first = next((e for e in trouble if e.kind == "timeout"), trouble[0])
+    return DNSError(msg("the usual server names of {domain} could not be looked up: "
+                        "{reason}", domain=domain, reason=first.message),
+                    kind=first.kind, name=first.name)
 
 
 def _best_per_protocol(servers: list[Server]) -> list[Server]:

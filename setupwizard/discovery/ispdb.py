@@ -12,15 +12,19 @@ def ispdb_url(base: str, domain: str) -> str:
     return base.rstrip("/") + "/" + quote(domain, safe="")
 
 
-def fetch_ispdb(ctx: Context, domain: str, *, source: str, trusted: bool = True) -> Outcome:
-    """Ask the ISPDB at ``ctx.options.ispdb_url`` about ``domain``."""
+async def fetch_ispdb(ctx: Context, domain: str, *, source: str, trusted: bool = True,
+                      missing_host_is_not_found: bool = True) -> Outcome:
+    """Ask the ISPDB at ``ctx.options.ispdb_url`` about ``domain``; see
+    ``autoconfig.fetch_clientconfig`` for what it returns and raises (also
+    used by ``providers compare``)."""
     base = ctx.options.ispdb_url
     if urlsplit(base).scheme != "https":
         trusted = False  # a plain-http mirror proves nothing
     # a redirect away from the ISPDB's domain makes the answer untrusted, as
     # for every other source (fetch_clientconfig warns about it)
-    return fetch_clientconfig(ctx, ispdb_url(base, domain), source=source, trusted=trusted,
-                              site=_site(urlsplit(base).hostname or ""))
+    return await fetch_clientconfig(ctx, ispdb_url(base, domain), source=source,
+                                    trusted=trusted, site=_site(urlsplit(base).hostname or ""),
+                                    missing_host_is_not_found=missing_host_is_not_found)
 
 
 def _site(host: str) -> str:
@@ -28,7 +32,7 @@ def _site(host: str) -> str:
     address); an ISPDB on several of its own host names stays trusted."""
     import ipaddress
 
-    from .mx import registrable_domain  # mx imports this module
+    from .psl import registrable_domain
     try:
         ipaddress.ip_address(host)
         return host
@@ -39,5 +43,5 @@ def _site(host: str) -> str:
 class ISPDBSource:
     name = "ispdb"
 
-    def run(self, ctx: Context) -> Outcome:
-        return fetch_ispdb(ctx, ctx.domain, source=self.name)
+    async def run(self, ctx: Context) -> Outcome:
+        return await fetch_ispdb(ctx, ctx.domain, source=self.name)

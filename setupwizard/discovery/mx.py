@@ -12,37 +12,14 @@ confirmed by the user unless the resolver validated it with DNSSEC.
 from __future__ import annotations
 
 import dataclasses
-import threading
 
 from ..errors import DNSError
 from ..i18n import msg
 from ..models import AccountConfig, check_hostname
 from .autoconfig import autoconfig_url, combine, fetch_clientconfig
-from .base import Context, Outcome, bad_host_warning, race
+from .base import Context, Outcome, bad_host_warning, race_steps
 from .ispdb import fetch_ispdb
-
-
-_PSL = None
-_PSL_LOCK = threading.Lock()
-
-
-def _psl():
-    # Built once (about 60 ms). A lock rather than functools.lru_cache: the
-    # sources of the first lookups all ask at the same moment, and
-    # lru_cache would let each of their threads build its own copy.
-    global _PSL
-    if _PSL is None:
-        with _PSL_LOCK:
-            if _PSL is None:
-                from publicsuffixlist import PublicSuffixList
-                _PSL = PublicSuffixList()
-    return _PSL
-
-
-def registrable_domain(host: str) -> str | None:
-    """The registrable ("base") domain of ``host`` by the Public Suffix List,
-    e.g. mx01.mail.example.co.uk -> example.co.uk; None for a bare suffix."""
-    return _psl().privatesuffix(host.lower().rstrip("."))
+from .psl import registrable_domain
 
 
 def candidate_domains(mx_host: str, mail_domain: str) -> list[str]:
@@ -77,10 +54,9 @@ def best_mx(records) -> str | None:
 class MXSource:
     name = "mx"
 
-    def run(self, ctx: Context) -> Outcome:
+    async def run(self, ctx: Context) -> Outcome:
         try:
-            answer = ctx.network.query(ctx.domain, "MX", timeout=ctx.timeout,
-                                       deadline=ctx.deadline)
+            answer = await ctx.network.dns.query(ctx.domain, "MX", timeout=ctx.step())
         except DNSError as exc:
             if exc.kind == "nxdomain":
                 return Outcome.not_found(msg("the domain {domain} does not exist in DNS",
@@ -104,23 +80,24 @@ class MXSource:
             return Outcome.found(config, msg("mail for {domain} goes to {mx}, a server of "
                                              "{provider}", domain=ctx.domain, mx=host,
                                              provider=provider.name))
-        tasks = []
+        steps = []
         for domain in candidate_domains(host, ctx.domain):
-            tasks.append(lambda d=domain: self._from_database(ctx, d, host, trusted))
-            tasks.append(lambda d=domain: self._relabel(fetch_clientconfig(
+            steps.append(lambda d=domain: self._from_database(ctx, d, host, trusted))
+            steps.append(lambda d=domain: self._relabel(fetch_clientconfig(
                 ctx, autoconfig_url(d, ctx.address.ascii), source=self.name,
                 trusted=trusted, site=d), host))
-            tasks.append(lambda d=domain: self._relabel(fetch_ispdb(
+            steps.append(lambda d=domain: self._relabel(fetch_ispdb(
                 ctx, d, source=self.name, trusted=trusted), host))
-        if not tasks:
+        if not steps:
             return Outcome.not_found(msg("nothing to learn from the MX host {mx}", mx=host))
-        outcome = combine(race(ctx, tasks, name=self.name))
+        outcome = combine(await race_steps(ctx, steps, name=self.name))
         if outcome.status != "found" and outcome.status != "timeout":
             return Outcome.not_found(msg("nothing known about the MX host {mx}", mx=host),
                                      outcome.warnings)
         return outcome
 
-    def _from_database(self, ctx: Context, domain: str, host: str, trusted: bool) -> Outcome:
+    async def _from_database(self, ctx: Context, domain: str, host: str,
+                             trusted: bool) -> Outcome:
         provider = ctx.providers.by_domain(domain)
         if provider is None:
             return Outcome.not_found()
@@ -129,7 +106,8 @@ class MXSource:
                                          "{provider}", domain=ctx.domain, mx=host,
                                          provider=provider.name))
 
-    def _relabel(self, outcome: Outcome, host: str) -> Outcome:
+    async def _relabel(self, pending, host: str) -> Outcome:
+        outcome: Outcome = await pending
         if outcome.config is None:
             return outcome
         config: AccountConfig = outcome.config

@@ -9,7 +9,7 @@ from .base import Context, Outcome
 class ProvidersSource:
     name = "providers"
 
-    def run(self, ctx: Context) -> Outcome:
+    async def run(self, ctx: Context) -> Outcome:
         provider = ctx.providers.by_domain(ctx.domain)
         if provider is None:
             return Outcome.not_found(msg("{domain} is not in our provider database",

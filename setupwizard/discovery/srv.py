@@ -13,12 +13,12 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from ..errors import DNSError
+from ..errors import DNSError, SetupWizardError
 from ..i18n import Message, msg
 from ..models import AccountConfig, Server, check_hostname
 from ..net import DNSAnswer
-from ..errors import SetupWizardError
-from .base import Context, Outcome, bad_host_warning, gather
+from ..runtime import gather_settled
+from .base import Context, Outcome, bad_host_warning
 
 #: (service label, protocol, security), best first within each direction
 SERVICES = (
@@ -72,10 +72,10 @@ class SRVSource:
     def __init__(self, rng: random.Random | None = None) -> None:
         self._rng = rng
 
-    def run(self, ctx: Context) -> Outcome:
+    async def run(self, ctx: Context) -> Outcome:
         names = [f"{label}.{ctx.domain}" for label, _, _ in SERVICES]
-        tasks = [lambda n=n: self._lookup(ctx, n) for n in names]
-        answers = gather(ctx, tasks, name=self.name)
+        answers = await gather_settled([lambda n=n: self._lookup(ctx, n) for n in names],
+                                       deadline=ctx.deadline)
         incoming: list[Server] = []
         outgoing: list[Server] = []
         warnings: list[Message] = []
@@ -89,8 +89,11 @@ class SRVSource:
                 continue
             if isinstance(answer, SetupWizardError):
                 timeout = isinstance(answer, DNSError) and answer.kind == "timeout"
-                errors.append(Outcome("timeout" if timeout else "error", answer.message))
+                errors.append(Outcome("timeout" if timeout else "error", answer.message,
+                                      kind=getattr(answer, "kind", "error")))
                 continue
+            if isinstance(answer, BaseException):
+                raise answer  # a bug: runtime.settle reports it
             records = answer
             if not records.records:
                 continue
@@ -140,16 +143,15 @@ class SRVSource:
                                              dnssec=dnssec), tuple(warnings))
         if errors and not any_records and len(errors) == len(SERVICES):
             first = errors[0]
-            return Outcome(first.status, first.detail, None, tuple(warnings))
+            return Outcome(first.status, first.detail, None, tuple(warnings), kind=first.kind)
         if not_offered:
             return Outcome.not_found(msg("SRV records say no mail service is offered"),
                                      tuple(warnings))
         return Outcome.not_found(msg("no SRV records for mail"), tuple(warnings))
 
-    def _lookup(self, ctx: Context, name: str) -> DNSAnswer:
+    async def _lookup(self, ctx: Context, name: str) -> DNSAnswer:
         try:
-            return ctx.network.query(name, "SRV", timeout=ctx.timeout,
-                                     deadline=ctx.deadline)
+            return await ctx.network.dns.query(name, "SRV", timeout=ctx.step())
         except DNSError as exc:
             if exc.kind == "nxdomain":
                 return DNSAnswer(name=name, rdtype="SRV")

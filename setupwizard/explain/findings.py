@@ -45,6 +45,13 @@ _ALL = [
           "properly ({kind}). This is not a problem of your e-mail account."),
        N_("Check your internet connection and try again in a few minutes. If it keeps "
           "happening, restart your router or ask your network administrator.")),
+    _f("dns.network-down", "dns", N_("No name could be looked up: the DNS does not work"),
+       N_("Not one server name could be looked up ({kinds}): the DNS server did not answer "
+          "or failed every time. Your internet connection or your DNS server is down; the "
+          "server names are probably right."),
+       N_("Check that this computer is online (open any website). Then try again, or "
+          "restart your router. On a hotel or public network, sign in to it in the "
+          "browser first.")),
     # -- connect -----------------------------------------------------------
     _f("connect.ok", "connect", N_("The connection works"),
        N_("The server {address} answered on port {port} after {ms} ms.")),
@@ -282,6 +289,11 @@ _ALL = [
        N_("Sign-in worked, but the mailbox could not be listed: {reason}."),
        N_("Try again later; if it persists, tell your provider.")),
     # -- protocol trouble in the middle of a conversation ---------------------
+    _f("probe.internal-error", "greeting", N_("The test itself failed"),
+       N_("setupwizard ran into an error of its own while testing this server ({reason}). "
+          "This says nothing about the server."),
+       N_("Try again. If it keeps happening, please report it to the setupwizard "
+          "developers with this message.")),
     _f("protocol.broken", "greeting", N_("The conversation broke off"),
        N_("The server stopped answering properly: {reason}."),
        N_("Try again. If it keeps happening, tell your provider.")),

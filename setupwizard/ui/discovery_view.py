@@ -49,6 +49,8 @@ def result_to_json(result: DiscoveryResult, tr: Translator) -> dict:
         "also_found": {name: {"incoming": [s.to_json() for s in other.incoming],
                               "outgoing": [s.to_json() for s in other.outgoing]}
                        for name, other in result.others},
+        # no DNS question was answered: the network or the resolver is down
+        "network_down": result.network_down,
     }
     return data
 
@@ -57,7 +59,7 @@ def invalid_to_json(text: str, error: InvalidAddress, tr: Translator) -> dict:
     return {"address": sanitize(text), "domain": None, "incoming": [], "outgoing": [],
             "provider": None, "sources": [], "warnings": [],
             "error": invalid_address_text(error, tr), "source": None, "trusted": None,
-            "hints": [], "also_found": {}}
+            "hints": [], "also_found": {}, "network_down": False}
 
 
 INVALID_REASONS = {
@@ -152,6 +154,9 @@ def render_text(result: DiscoveryResult, tr: Translator, style: Style) -> str:
                 out.append(line)
                 if hint.url:
                     out.append(f"    {style(sanitize(hint.url), 'blue')}")
+    elif result.network_down:
+        out.append("  " + style(tr("No network"), "red", "bold"))
+        out.append("  " + _render(tr, result.error))
     else:
         out.append("  " + style(_render(tr, result.error) or tr("No settings found."),
                                 "red", "bold"))

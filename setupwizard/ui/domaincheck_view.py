@@ -4,12 +4,14 @@ programs (README: "setupwizard check-domain")."""
 from __future__ import annotations
 
 from ..discovery.base import SOURCE_LABELS
-from ..domaincheck import ADVICE, SECURITY_WORDS, Advice, DomainReport, ServerCheck
+from ..domaincheck import (ADVICE, SECURITY_WORDS, Advice, DomainReport, ServerCheck,
+                           is_published, servers_of)
 from ..i18n import N_, Message, Translator, msg
 from .diagnose_view import STATUS_MARK, STATUS_STYLE, STATUS_WORD, check_texts
 from .discovery_view import STATUS_LABELS
 from .terminal import Style, sanitize
 
+NETWORK_DOWN = N_("{domain} could not be checked: name lookups fail on this computer.")
 VERDICTS = {
     "ok": N_("{domain} publishes mail settings that work."),
     "warning": N_("{domain} publishes mail settings that work, but some things deserve a "
@@ -84,9 +86,9 @@ def report_to_json(report: DomainReport, tr: Translator) -> dict:
         sources.append({
             "name": source.name, "label": _value(label, tr) if label else source.name,
             "status": source.status, "detail": _value(source.detail, tr),
-            "published": source.published,
+            "published": is_published(source),
             "trusted": source.config.trusted if source.config else None,
-            "servers": [_server_json(s) for s in source.servers],
+            "servers": [_server_json(s) for s in servers_of(source)],
             "warnings": [_value(w, tr) for w in source.warnings],
             "elapsed_ms": source.elapsed_ms})
     servers = [dict(_server_json(s.server), named_by=list(s.named_by), status=s.status,
@@ -115,6 +117,8 @@ def report_to_json(report: DomainReport, tr: Translator) -> dict:
 
 
 def _verdict(report: DomainReport, tr: Translator) -> str:
+    if any(a.id == "network.down" for a in report.advice):
+        return Message(NETWORK_DOWN, (("domain", report.domain),)).render(tr)
     return Message(VERDICTS[report.verdict], (("domain", report.domain),)).render(tr)
 
 
@@ -155,14 +159,14 @@ def _source_lines(report: DomainReport, tr: Translator, style: Style) -> list[st
         mark = style(SOURCE_MARK.get(source.status, "-"),
                      *SOURCE_STYLE.get(source.status, ()))
         line = f"  {mark} {name}: {style(status_text, *SOURCE_STYLE.get(source.status, ()))}"
-        if not source.published:
+        if not is_published(source):
             line += f" ({tr('for context only: not published by the domain')})"
         out.append(line)
         detail = _value(source.detail, tr)
         if detail:
             out.append(f"      {detail}")
-        if source.servers:
-            out.append("      " + "; ".join(_server_label(s, tr) for s in source.servers))
+        if servers_of(source):
+            out.append("      " + "; ".join(_server_label(s, tr) for s in servers_of(source)))
     return out
 
 

@@ -234,6 +234,11 @@ class Lab:
         return Network(NetOptions(dns_servers=(self.dns_server(dns_server),),
                                   ca_file=self.ca_file, timeout=timeout, **options))
 
+    @property
+    def blackhole_connections(self) -> int:
+        """How many TCP connections the blackhole has accepted so far."""
+        return sum(s.accepted for s in self._servers if isinstance(s, Blackhole))
+
     def requests_seen(self, host: str | None = None, path: str | None = None) -> list[Request]:
         """Requests the lab web servers received (all servers, in order),
         optionally only those for ``host`` and/or ``path``."""

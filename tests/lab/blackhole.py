@@ -19,7 +19,12 @@ class Blackhole(SelectLoop):
     def __init__(self, ip: str, ports=PORTS) -> None:
         super().__init__("blackhole")
         self.ip = ip
+        #: connections accepted so far (tests: "nothing new after cancelling")
+        self.accepted = 0
         self._listeners: set[socket.socket] = set()
+        #: connections accepted and not yet closed by the peer (tests check
+        #: that a cancelled client really closed its socket)
+        self.open_connections = 0
         try:
             for port in ports:
                 sock = tcp_listener(ip, port)
@@ -35,12 +40,17 @@ class Blackhole(SelectLoop):
                 conn, _ = sock.accept()
             except OSError:  # e.g. out of file descriptors: keep listening
                 return
+            self.accepted += 1
             conn.setblocking(False)
             self.add(conn)
+            self.open_connections += 1
             return
         try:
             data = sock.recv(65536)
         except BlockingIOError:
             return
+        except OSError:  # reset by the peer: gone as well
+            data = b""
         if not data:
             self.drop(sock)
+            self.open_connections -= 1

@@ -223,7 +223,7 @@ class _Handler(BaseHTTPRequestHandler):
         return self.rfile.read(int(length)) if length.isdigit() else b""
 
     def _serve(self) -> None:
-        from requests.structures import CaseInsensitiveDict
+        from httpx import Headers as CaseInsensitiveDict
         server = self.server
         host = (self.headers.get("Host") or server.server_address[0]).strip()
         if host.startswith("["):

@@ -26,9 +26,17 @@ class ZoneDNS(SelectLoop):
         self._names = {name for name, _ in self._records}
         self._buffers: dict[socket.socket, bytes] = {}
         self.ip = ip
-        self._udp = udp_socket(ip, port)
-        self.port = self._udp.getsockname()[1]
-        self._tcp = tcp_listener(ip, self.port)
+        # the UDP port the kernel picks may be taken for TCP: try a few
+        for attempt in range(20):
+            self._udp = udp_socket(ip, port)
+            self.port = self._udp.getsockname()[1]
+            try:
+                self._tcp = tcp_listener(ip, self.port)
+                break
+            except OSError:
+                self._udp.close()
+                if port or attempt == 19:
+                    raise
         self.add(self._udp)
         self.add(self._tcp)
 

@@ -63,6 +63,10 @@ def _drip(request):
     return Reply(body=((1.0, b" ") for _ in range(60)), content_type="text/xml")
 
 
+def _slow_config(request):
+    return Reply(body=((0.3, config_xml("race-slow.test")),), content_type="text/xml")
+
+
 def _many_srv(name: str, count: int):
     return [SRV(name, f"imap{i}.srv-many.test", 993, priority=i % 5, weight=1)
             for i in range(count)]
@@ -96,6 +100,10 @@ DNS = [
     A("autoconfig.race.test", "web"),
     A("race.test", "blackhole"),
     A("autodiscover.race.test", "blackhole"),
+    # racing with a slow winner: autoconfig answers after 300 ms, the rest hang
+    A("autoconfig.race-slow.test", "web"),
+    A("race-slow.test", "blackhole"),
+    A("autodiscover.race-slow.test", "blackhole"),
     # mx family
     MX("mx-hosted.test", "alt1.aspmx.l.google.com", 5),
     MX("mx-derived.test", "mx1.mailhost-a.test", 10),
@@ -157,6 +165,7 @@ HTTP = [
           content_type="text/xml"),
     Route("autoconfig.race.test", AC, body=config_xml("race.test"), content_type="text/xml",
           scheme="https"),
+    Route("autoconfig.race-slow.test", AC, handler=_slow_config, scheme="https"),
     # the lab ISPDB
     Route(ISPDB, "/v1.1/ispdb-good.test", body=config_xml("ispdb-good.test"),
           content_type="text/xml"),

@@ -10,14 +10,15 @@ a live sign-in test, devices, exports and instructions.
 from __future__ import annotations
 
 import dataclasses
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import InvalidAddress, SetupWizardError, UsageError
-from .i18n import Message, Translator, msg
-from .models import DiscoveryResult, EmailAddress, Server, SourceReport
-from .ui.prompter import Choice, Prompter
-from .ui.terminal import Style, sanitize
+from ..errors import InvalidAddress, UsageError, WizardStopped
+from ..i18n import Message, Translator, msg
+from ..models import DiscoveryResult, EmailAddress, Server, SourceReport
+from .prompter import Choice, Prompter
+from .terminal import Style, sanitize
 
 DEVICES = ("thunderbird", "outlook", "apple", "android", "other")
 DEVICE_FORMATS = {"thunderbird": "thunderbird", "outlook": "outlook", "apple": "apple",
@@ -54,13 +55,43 @@ def _oauth2_only(server: Server) -> bool:
     return bool(auth) and all(a == "oauth2" for a in auth)
 
 
-class WizardStopped(SetupWizardError):
-    """The flow ended early on purpose (nothing found and nothing entered,
-    a failed sign-in in scripted use); ``status`` is the exit status."""
+#: what the first lookup needs: imported in the background while the user types
+WARM_UP_MODULES = (
+    "setupwizard.discovery", "setupwizard.discovery.autoconfig",
+    "setupwizard.discovery.autodiscover", "setupwizard.discovery.ispdb",
+    "setupwizard.discovery.mx", "setupwizard.discovery.providers",
+    "setupwizard.discovery.srv", "setupwizard.discovery.guess",
+    "setupwizard.clientconfig", "setupwizard.autodiscover_xml",
+    "setupwizard.net.dns", "setupwizard.net.http", "setupwizard.net.tcp",
+    "httpx", "dns.asyncresolver", "dns.resolver", "dns.rdtypes.ANY.MX",
+    "dns.rdtypes.IN.SRV", "defusedxml.ElementTree",
+)
 
-    def __init__(self, message, status: int = 1) -> None:
-        super().__init__(message)
-        self.status = status
+
+def start_warm_up(network) -> threading.Thread:
+    """Import the lookup's modules and build the TLS context in a background
+    thread; return the started thread (join it before the lookup).
+
+    The one thread the package starts on its own (issue 10, item 6): it only
+    imports and calls ``network.tls_context()``, which is thread-safe; it
+    touches no socket and no event loop, so it needs no cancelling. Errors
+    are left for the lookup to meet (and report) again on the main thread.
+    """
+    def work() -> None:
+        import importlib
+        for name in WARM_UP_MODULES:
+            try:
+                importlib.import_module(name)
+            except Exception:  # noqa: BLE001 - an optional module; the lookup reports
+                pass
+        try:
+            network.tls_context()
+        except Exception:  # noqa: BLE001 - a bad --ca-file: the lookup says so
+            pass
+
+    thread = threading.Thread(target=work, name="setupwizard-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 class Wizard:
@@ -73,6 +104,8 @@ class Wizard:
         self.providers = providers
         #: whether (and how) the user confirmed discovered servers (trust.py)
         self.confirmed: str | None = None
+        #: the warm-up thread while it may still run (see start_warm_up)
+        self._warm_up: threading.Thread | None = None
 
     @property
     def tr(self) -> Translator:
@@ -84,6 +117,9 @@ class Wizard:
     # -- the flow ----------------------------------------------------------
     def run(self) -> list:
         """Run every step; return the export results."""
+        if self._needs_warm_up():
+            # a person is about to type: use that time for the cold start
+            self._warm_up = start_warm_up(self.network)
         self.ask_language()
         address = self.ask_address()
         result = self.discover(address)
@@ -92,6 +128,17 @@ class Wizard:
         self.show_hints(result)
         incoming, outgoing = self.test_login(address, incoming, outgoing)
         return self.export(address, result, incoming, outgoing, keep)
+
+    def _needs_warm_up(self) -> bool:
+        """Only on a terminal, when the address is asked and will be looked up."""
+        return (self.p.interactive and self.network is not None and self.o.address is None
+                and not self.o.servers and not getattr(self.o.discovery, "offline", False))
+
+    def _finish_warm_up(self) -> None:
+        """Wait for the warm-up (it only imports: by now it is done or nearly)."""
+        thread, self._warm_up = self._warm_up, None
+        if thread is not None:
+            thread.join()
 
     def ask_language(self) -> None:
         if self.o.lang_given or not self.p.interactive:
@@ -103,7 +150,7 @@ class Wizard:
             self.p.tr = Translator(lang)
 
     def ask_address(self) -> EmailAddress:
-        from .ui.discovery_view import invalid_address_text
+        from .discovery_view import invalid_address_text
 
         def check(text: str) -> str | None:
             try:
@@ -119,10 +166,11 @@ class Wizard:
             raise UsageError(invalid_address_text(exc, self.tr)) from None
 
     def discover(self, address: EmailAddress) -> DiscoveryResult | None:
-        from .discovery import discover
-        from .ui.discovery_view import STATUS_LABELS
+        from ..discovery import discover
+        from .discovery_view import STATUS_LABELS
         if self.o.servers:
             return None
+        self._finish_warm_up()
         self.say("")
         self.say(self.style(msg("Looking up the settings for {domain} ...",
                                 domain=address.domain).render(self.tr), "bold"))
@@ -141,7 +189,7 @@ class Wizard:
 
     def settle_servers(self, address: EmailAddress, result: DiscoveryResult | None
                        ) -> list[Server]:
-        from .discovery.base import SOURCE_LABELS
+        from ..discovery.base import SOURCE_LABELS
         if self.o.servers:
             return list(self.o.servers)
         if result is None or not result.found:
@@ -154,7 +202,7 @@ class Wizard:
         label = SOURCE_LABELS.get(config.source)
         self.say(msg("The settings come from: {source}",
                      source=label.render(self.tr) if label else config.source))
-        from .trust import discovered_servers, unconfirmed
+        from ..trust import discovered_servers, unconfirmed
         servers = discovered_servers(config)
         if unconfirmed(servers):
             self.show_untrusted(address, servers)
@@ -182,7 +230,7 @@ class Wizard:
                          "doubt, compare them with your provider's help pages."))
 
     def enter_servers(self, address: EmailAddress) -> list[Server]:
-        from .diagnostics import parse_server_spec
+        from ..diagnostics import parse_server_spec
 
         def checker(protocol):
             def check(text):
@@ -204,7 +252,7 @@ class Wizard:
 
     def choose_protocol(self, servers: list[Server]
                         ) -> tuple[list[Server], list[Server], bool]:
-        from .explain.topics import TOPICS
+        from ..explain.topics import TOPICS
         imap = [s for s in servers if s.protocol == "imap"]
         pop3 = [s for s in servers if s.protocol == "pop3"]
         outgoing = [s for s in servers if s.protocol == "smtp"]
@@ -278,12 +326,12 @@ class Wizard:
     # -- the live sign-in test ------------------------------------------------
     def test_login(self, address: EmailAddress, incoming: list[Server],
                    outgoing: list[Server]) -> tuple[list[Server], list[Server]]:
-        from .diagnostics import ProbeOptions, diagnose
+        from ..diagnostics import ProbeOptions, diagnose
         if not self.o.test_login:
             return incoming, outgoing
         if _oauth2_only(incoming[0]):
             # a password test would only fail: say what to do instead
-            from .explain.topics import TOPICS
+            from ..explain.topics import TOPICS
             self.say("")
             self.say(self.style(self.tr("This provider does not accept your password in mail "
                                         "programs: you sign in through its web page "
@@ -300,11 +348,9 @@ class Wizard:
                                                                "shown and not saved):"))
             servers = [incoming[0], outgoing[0]]
             self.say(self.tr("Testing sign-in ..."))
-            timeout = getattr(self.o.net, "timeout", 10.0)
+            # every time limit comes from network.timeouts (runtime.Timeouts)
             report = diagnose(address, servers, network=self.network, password=password,
-                              options=ProbeOptions(timeout=timeout,
-                                                   deadline=max(timeout * 3, timeout + 5)),
-                              confirmed=self.confirmed)
+                              options=ProbeOptions(), confirmed=self.confirmed)
             self.summarise(report)
             if report.verdict != "problem":
                 self.say(self.style(self.tr("Sign-in works for receiving and sending."),
@@ -325,7 +371,7 @@ class Wizard:
             elif choice == "edit":
                 incoming, outgoing = self.edit(incoming, outgoing)
             elif choice == "details":
-                from .ui.diagnose_view import render_text
+                from .diagnose_view import render_text
                 self.say(render_text(report, self.tr, self.style))
             elif choice == "continue":
                 return incoming, outgoing
@@ -333,7 +379,7 @@ class Wizard:
                 raise WizardStopped(self.tr("Stopped. Nothing was written."), status=1)
 
     def summarise(self, report) -> list:
-        from .ui.diagnose_view import check_texts
+        from .diagnose_view import check_texts
         shown = []
         for check in report.checks:
             if check.status not in ("fail", "warn") or check.id in shown:
@@ -350,7 +396,7 @@ class Wizard:
 
     def edit(self, incoming: list[Server], outgoing: list[Server]
              ) -> tuple[list[Server], list[Server]]:
-        from .diagnostics import parse_server_spec
+        from ..diagnostics import parse_server_spec
         which = self.p.select("edit-which", self.tr("Which setting?"), [
             Choice("incoming", msg("Incoming server ({value})",
                                    value=f"{incoming[0].host}:{incoming[0].port}/"
@@ -387,9 +433,9 @@ class Wizard:
     # -- files -----------------------------------------------------------------
     def export(self, address: EmailAddress, result: DiscoveryResult | None,
                incoming: list[Server], outgoing: list[Server], keep: bool) -> list:
-        from .export import Account
-        from .export.formats import write_formats
-        from .ui.export_view import render_files
+        from ..export import Account
+        from ..export.formats import write_formats
+        from .export_view import render_files
         devices = self.o.devices
         if devices is None:
             self.say("")
@@ -407,7 +453,7 @@ class Wizard:
         formats = [DEVICE_FORMATS[d] for d in devices]
         results = write_formats(account, formats, folder, lang=self.tr.lang)
         if "android" in devices:
-            from .export.android import terminal_qr
+            from ..export.android import terminal_qr
             self.say("")
             self.say(self.tr("Scan this code with the Thunderbird app on your Android "
                              "phone (Add account > Import settings):"))
