@@ -10,7 +10,7 @@ import sys
 import pexpect
 import pytest
 
-from tests.cli import run_cli
+from tests.cli import assert_clean, run_cli
 
 CANARY = "Canary-Pw-7f3a9c"
 DOWN, UP, ENTER, SPACE = "\x1b[B", "\x1b[A", "\r", " "
@@ -228,3 +228,18 @@ def test_failed_test_then_edit_a_setting(lab, out):
     assert child.exitstatus == 0
     config = (out / "config-v1.1.xml").read_text()
     assert "<port>993</port>" in config and "<port>995</port>" not in config
+
+
+def test_the_wizard_says_the_network_is_down_instead_of_asking_for_servers(lab, tmp_path):
+    """Issue 10, honest network errors: with no DNS server answering, the
+    wizard neither claims "no settings found" nor asks for server names."""
+    ip, port = lab.dns_server("dns-silent")
+    proc = run_cli("wizard", "--address", "alice@example.test", "--no-login",
+                   "--devices", "thunderbird", "--out", str(tmp_path / "out"),
+                   "--dns-server", f"{ip}:{port}", "--timeout", "1")
+    assert_clean(proc)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "No DNS server answered" in proc.stdout
+    assert "No settings were found" not in proc.stdout
+    assert "internet" in proc.stderr
+    assert not (tmp_path / "out").exists()

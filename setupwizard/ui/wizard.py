@@ -192,6 +192,11 @@ class Wizard:
         from ..discovery.base import SOURCE_LABELS
         if self.o.servers:
             return list(self.o.servers)
+        if result is not None and result.network_down:
+            # our own connection is the problem: say so, and ask for nothing
+            self.say(self.style(self.tr.render(result.error), "red", "bold"))
+            raise WizardStopped(self.tr("Connect this computer to the internet, then start "
+                                        "again."), status=1)
         if result is None or not result.found:
             self.say(self.style(self.tr("No settings were found for this address."),
                                 "yellow", "bold"))
