@@ -107,17 +107,24 @@ def to_ascii_domain(domain: str) -> str | None:
         except (UnicodeError, ValueError):
             return None
     ascii_domain = ascii_domain.lower()
-    if not is_hostname(ascii_domain) or "." not in ascii_domain:
+    if "." not in ascii_domain or not _usable_ascii_name(ascii_domain):
         return None
-    if ascii_domain.rsplit(".", 1)[1].isdigit():
-        return None  # an IP address or a numeric top-level domain: not a mail domain
-    if "xn--" in ascii_domain:
-        try:  # a punycode label must decode (xn--zz is not a name)
-            import idna
-            idna.decode(ascii_domain)
-        except Exception:  # idna raises several unrelated types; all mean "invalid"
-            return None
     return ascii_domain
+
+
+def _usable_ascii_name(text: str) -> bool:
+    """An ASCII host name (is_hostname) whose last label is not a number (an
+    IP address or a numeric top-level domain is no mail domain) and whose
+    punycode labels decode (xn--zz is not a name)."""
+    if not is_hostname(text) or text.rstrip(".").rsplit(".", 1)[-1].isdigit():
+        return False
+    if "xn--" in text:
+        try:
+            import idna
+            idna.decode(text)
+        except Exception:  # idna raises several unrelated types; all mean "invalid"
+            return False
+    return True
 
 
 _LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?", re.ASCII)
@@ -173,14 +180,8 @@ def check_hostname(name: object, *, allow_ip: bool = False) -> str | None:
             text = idna.encode(text, uts46=True).decode("ascii").lower()
         except Exception:  # idna raises several unrelated types; all mean "invalid"
             return None
-    if not is_hostname(text) or text.rsplit(".", 1)[-1].isdigit():
+    if not _usable_ascii_name(text):
         return None
-    if "xn--" in text:
-        try:  # a punycode label must decode (xn--zz is not a name)
-            import idna
-            idna.decode(text)
-        except Exception:  # idna raises several unrelated types; all mean "invalid"
-            return None
     return text
 
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import socket
 
-from .sockets import SelectLoop, tcp_listener, udp_socket
+from .sockets import DNSServerLoop, tcp_listener, udp_socket
 
 BEHAVIOURS = ("servfail", "refused", "silent")
 
 
-class HostileDNS(SelectLoop):
+class HostileDNS(DNSServerLoop):
     def __init__(self, behaviour: str, ip: str, port: int = 53) -> None:
         if behaviour not in BEHAVIOURS:
             raise ValueError(f"unknown behaviour {behaviour!r}")
@@ -45,35 +45,3 @@ class HostileDNS(SelectLoop):
         response.set_rcode(dns.rcode.SERVFAIL if self.behaviour == "servfail"
                            else dns.rcode.REFUSED)
         return response.to_wire()
-
-    def on_ready(self, sock: socket.socket) -> None:
-        if sock is self._udp:
-            try:
-                wire, peer = sock.recvfrom(65535)
-                answer = self._answer(wire)
-                if answer is not None:
-                    sock.sendto(answer, peer)
-            except OSError:  # never let one bad packet close the server
-                pass
-        elif sock is self._tcp:
-            try:
-                conn, _ = sock.accept()
-            except OSError:
-                return
-            conn.settimeout(1.0)
-            self._buffers[conn] = b""
-            self.add(conn)
-        else:
-            data = sock.recv(65535)
-            if not data:
-                self._buffers.pop(sock, None)
-                self.drop(sock)
-                return
-            buffer = self._buffers.get(sock, b"") + data
-            while len(buffer) >= 2 and len(buffer) >= 2 + int.from_bytes(buffer[:2], "big"):
-                size = int.from_bytes(buffer[:2], "big")
-                answer = self._answer(buffer[2:2 + size])
-                buffer = buffer[2 + size:]
-                if answer is not None:
-                    sock.sendall(len(answer).to_bytes(2, "big") + answer)
-            self._buffers[sock] = buffer

@@ -99,3 +99,52 @@ def tail_of_files(paths, limit: int = 2000) -> str:
         if text:
             parts.append(text[-limit:])
     return "\n".join(parts) or "(no output)"
+
+
+class DNSServerLoop(SelectLoop):
+    """A DNS server on one UDP socket and one TCP listener (``self._udp``,
+    ``self._tcp``, set by the subclass): this class does the framing (UDP
+    datagrams; TCP messages with a two-byte length) and asks ``_answer(wire)``
+    for the reply bytes (None: no reply)."""
+
+    _udp: socket.socket | None = None
+    _tcp: socket.socket | None = None
+
+    def _answer(self, wire: bytes) -> bytes | None:
+        raise NotImplementedError
+
+    def on_ready(self, sock: socket.socket) -> None:
+        buffers = self.__dict__.setdefault("_buffers", {})
+        if sock is self._udp:
+            try:
+                wire, peer = sock.recvfrom(65535)
+                answer = self._answer(wire)
+                if answer is not None:
+                    sock.sendto(answer, peer)
+            except OSError:  # never let one bad packet close the server
+                pass
+        elif sock is self._tcp:
+            try:
+                conn, _ = sock.accept()
+            except OSError:
+                return
+            conn.settimeout(1.0)
+            buffers[conn] = b""
+            self.add(conn)
+        else:
+            try:
+                data = sock.recv(65535)
+            except OSError:
+                data = b""
+            if not data:
+                buffers.pop(sock, None)
+                self.drop(sock)
+                return
+            buffer = buffers.get(sock, b"") + data
+            while len(buffer) >= 2 and len(buffer) >= 2 + int.from_bytes(buffer[:2], "big"):
+                size = int.from_bytes(buffer[:2], "big")
+                answer = self._answer(buffer[2:2 + size])
+                buffer = buffer[2 + size:]
+                if answer is not None:
+                    sock.sendall(len(answer).to_bytes(2, "big") + answer)
+            buffers[sock] = buffer

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import socket
 
-from .sockets import SelectLoop, tcp_listener, udp_socket
+from .sockets import DNSServerLoop, tcp_listener, udp_socket
 
 
-class ZoneDNS(SelectLoop):
+class ZoneDNS(DNSServerLoop):
     def __init__(self, records: dict[tuple[str, str], list[str]], ip: str = "127.0.0.1",
                  port: int = 0) -> None:
         import dns.name
@@ -61,38 +61,3 @@ class ZoneDNS(SelectLoop):
         elif question.name not in self._names:
             response.set_rcode(dns.rcode.NXDOMAIN)
         return response.to_wire()
-
-    def on_ready(self, sock: socket.socket) -> None:
-        if sock is self._udp:
-            try:
-                wire, peer = sock.recvfrom(65535)
-                answer = self._answer(wire)
-                if answer is not None:
-                    sock.sendto(answer, peer)
-            except OSError:
-                pass
-        elif sock is self._tcp:
-            try:
-                conn, _ = sock.accept()
-            except OSError:
-                return
-            conn.settimeout(1.0)
-            self._buffers[conn] = b""
-            self.add(conn)
-        else:
-            try:
-                data = sock.recv(65535)
-            except OSError:
-                data = b""
-            if not data:
-                self._buffers.pop(sock, None)
-                self.drop(sock)
-                return
-            buffer = self._buffers.get(sock, b"") + data
-            while len(buffer) >= 2 and len(buffer) >= 2 + int.from_bytes(buffer[:2], "big"):
-                size = int.from_bytes(buffer[:2], "big")
-                answer = self._answer(buffer[2:2 + size])
-                buffer = buffer[2 + size:]
-                if answer is not None:
-                    sock.sendall(len(answer).to_bytes(2, "big") + answer)
-            self._buffers[sock] = buffer
