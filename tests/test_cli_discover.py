@@ -9,7 +9,7 @@ import json
 import time
 
 import pytest
-from tests.cli import assert_clean, run_cli
+from tests.support import assert_clean, run_cli, run_main
 
 KEYS = {"address", "domain", "incoming", "outgoing", "provider", "sources", "warnings",
         "error"}
@@ -17,7 +17,7 @@ SERVER_KEYS = {"protocol", "host", "port", "security", "username", "auth", "sour
                "trusted"}
 
 
-sw = functools.partial(run_cli, timeout=60)
+sw = functools.partial(run_main, timeout=60)
 
 @pytest.fixture
 def lab_args(lab):

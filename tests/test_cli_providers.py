@@ -20,14 +20,14 @@ import pytest
 from setupwizard import providers as providers_module
 from setupwizard.providers import BUNDLE_NAME, ProviderDatabase, bundle_text
 from tests.lab.scenarios.providers_compare import GOOGLE_HOSTED, MAILBOX_ORG_ISPDB_IMAP
-from tests.cli import assert_clean, run_cli
+from tests.support import assert_clean, run_cli, run_main
 
 ROOT = Path(__file__).resolve().parent.parent
 PROVIDERS = ROOT / "providers"
 TOML_FILES = sorted(PROVIDERS.glob("*.toml"))
 
 
-sw = functools.partial(run_cli, timeout=120, cwd=ROOT)
+sw = functools.partial(run_main, timeout=120, cwd=ROOT)
 
 
 @pytest.fixture

@@ -12,13 +12,13 @@ import json
 import time
 
 import pytest
-from tests.cli import run_cli
+from tests.support import run_cli, run_main
 
 CANARY = "Canary-Pw-7f3a9c"
 USER = "alice@lab.test"
 
 
-sw = functools.partial(run_cli, timeout=90)
+sw = functools.partial(run_main, timeout=90)
 
 @pytest.fixture
 def run(lab):

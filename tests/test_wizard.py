@@ -10,7 +10,7 @@ import sys
 import pexpect
 import pytest
 
-from tests.cli import assert_clean, run_cli
+from tests.support import assert_clean, run_main
 
 CANARY = "Canary-Pw-7f3a9c"
 DOWN, UP, ENTER, SPACE = "\x1b[B", "\x1b[A", "\r", " "
@@ -137,7 +137,7 @@ def test_no_arguments_on_a_terminal_starts_the_wizard():
 
 def run_scripted(lab, *args, stdin=None, env=None):
     """The wizard with no terminal (standard input is a pipe or nothing)."""
-    return run_cli("wizard", *args, *lab.cli_args, "--timeout", "3", stdin=stdin, env=env,
+    return run_main("wizard", *args, *lab.cli_args, "--timeout", "3", stdin=stdin, env=env,
                    timeout=90)
 
 
@@ -234,7 +234,7 @@ def test_the_wizard_says_the_network_is_down_instead_of_asking_for_servers(lab, 
     """Issue 10, honest network errors: with no DNS server answering, the
     wizard neither claims "no settings found" nor asks for server names."""
     ip, port = lab.dns_server("dns-silent")
-    proc = run_cli("wizard", "--address", "alice@example.test", "--no-login",
+    proc = run_main("wizard", "--address", "alice@example.test", "--no-login",
                    "--devices", "thunderbird", "--out", str(tmp_path / "out"),
                    "--dns-server", f"{ip}:{port}", "--timeout", "1")
     assert_clean(proc)
