@@ -6,7 +6,6 @@ from __future__ import annotations
 import functools
 
 import json
-import time
 
 import pytest
 from tests.support import assert_clean, run_cli, run_main
@@ -109,9 +108,7 @@ def test_bad_flag_values(args, words):
 
 
 def test_offline_uses_only_the_database():
-    start = time.monotonic()
-    proc = sw("discover", "--offline", "--json", "alice@gmx.de")
-    assert time.monotonic() - start < 10
+    proc = sw("discover", "--offline", "--json", "alice@gmx.de")  # its speed: bench/cold.py
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     assert data["provider"]["name"]
