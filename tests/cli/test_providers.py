@@ -18,7 +18,7 @@ from setupwizard.providers import BUNDLE_NAME, ProviderDatabase, bundle_text
 from tests.lab.scenarios.providers_compare import GOOGLE_HOSTED, MAILBOX_ORG_ISPDB_IMAP
 from tests.support import assert_clean, run_cli, run_main
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.paths import REPO as ROOT  # noqa: E402
 PROVIDERS = ROOT / "providers"
 TOML_FILES = sorted(PROVIDERS.glob("*.toml"))
 
