@@ -4,7 +4,6 @@ same flow scripted without a terminal."""
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 
 import pexpect
@@ -185,18 +184,15 @@ def test_scripted_untrusted_needs_yes(lab, out):
     assert "POP-LAB.TEST" in proc.stdout
 
 
-def test_explain_command(lab):
+def test_explain_command():
     for topic in ("imap-vs-pop3", "encryption", "app-passwords", "oauth2", "ports",
                   "findings", "login.app-password"):
-        en = subprocess.run([sys.executable, "-m", "setupwizard", "explain", topic],
-                            capture_output=True, text=True, env={**os.environ, "LANG": "C"})
-        de = subprocess.run([sys.executable, "-m", "setupwizard", "explain", topic,
-                             "--lang", "de", "--markdown"], capture_output=True, text=True)
+        en = run_main("explain", topic)
+        de = run_main("explain", topic, "--lang", "de", "--markdown")
         assert en.returncode == de.returncode == 0
         assert en.stdout.strip() and de.stdout.startswith("#")
         assert en.stdout != de.stdout
-    bad = subprocess.run([sys.executable, "-m", "setupwizard", "explain", "nonsense"],
-                         capture_output=True, text=True)
+    bad = run_main("explain", "nonsense")
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
 
 
