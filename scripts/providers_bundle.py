@@ -6,7 +6,7 @@
 
 setupwizard uses a file's entry only while the SHA-256 recorded for it
 matches the file, so a stale bundle makes starting slower, never wrong;
-tests/test_cli_providers.py fails until it is written again.
+tests/cli/test_providers.py fails until it is written again.
 """
 
 from __future__ import annotations

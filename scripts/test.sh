@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install everything the tests need and run them: Debian packages for the
 # real peers (dnsmasq, Dovecot), a virtualenv with the package and its test
-# extras, then pytest. Extra arguments go to pytest. Needs root for apt-get
+# extras, then pytest. Extra arguments go to pytest (none: the whole suite, -n 2). Needs root for apt-get
 # and for binding the lab's ports 53/80/443 on 127.x.y.z addresses.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,4 +27,8 @@ if [ ! -x .venv/bin/python ]; then
   "$python" -m venv .venv
 fi
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
+# no arguments: the whole suite on two workers (pytest-xdist), each with its own lab
+if [ $# -eq 0 ]; then
+  set -- -n 2
+fi
 exec .venv/bin/python -m pytest "$@"

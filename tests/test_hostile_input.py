@@ -17,7 +17,7 @@ import subprocess
 import sys
 
 import pytest
-from tests.cli import ROOT, assert_clean, run_cli
+from tests.support import ROOT, assert_clean, run_main
 from tests.lab.scripted import ScriptedServer, Session, malformed_subject_certificate
 
 PASSWORD = "Canary-Pw-7f3a9c"
@@ -34,7 +34,7 @@ def diagnose(*args: str, secret: str | None = PASSWORD, token: bool = False,
     login = (["--oauth2-token-stdin"] if token else ["--password-stdin"]) if secret else \
         ["--no-login"]
     extra = ["--lang", lang] if lang else []
-    proc = run_cli("diagnose", USER, *args, *login, *([output] if output else []),
+    proc = run_main("diagnose", USER, *args, *login, *([output] if output else []),
                    "--timeout", "3", *extra, stdin=(secret + "\n") if secret else None)
     assert_clean(proc)
     data = json.loads(proc.stdout) if output == "--json" else None
@@ -113,7 +113,7 @@ def test_pop3_sign_in_works_only_when_pass_succeeded():
 
 
 def test_autodiscover_login_name_with_line_breaks_is_refused(lab):
-    proc = run_cli("discover", "alice@ad-loginname.test", "--only", "autodiscover",
+    proc = run_main("discover", "alice@ad-loginname.test", "--only", "autodiscover",
                    "--json", *lab.cli_args)
     assert_clean(proc)
     data = json.loads(proc.stdout)

@@ -594,30 +594,22 @@ def test_the_readme_documents_every_key():
 
 
 # --------------------------------------------------------------------------
-# Speed
+# Lookups (the 50 ms load target is measured by bench/providers_load.py)
 
-def test_loading_the_whole_database_takes_under_50_ms():
-    """CPU time of the loading thread, best run within about two seconds:
-    on a shared machine one run can be slowed down by other people's work,
-    but not every run for that long."""
-    ProviderDatabase.load()  # imports done, files in the page cache
-    timings: list[float] = []
-    deadline = time.monotonic() + 2.0
-    while not timings or (min(timings) >= 0.050 and time.monotonic() < deadline):
-        started = time.thread_time()
-        ProviderDatabase.load()
-        timings.append(time.thread_time() - started)
-    assert min(timings) < 0.050, sorted(round(t * 1000, 1) for t in timings)[:5]
+class _NoScan(list):
+    def __iter__(self):
+        raise AssertionError("a lookup walked the whole provider list")
 
 
 def test_lookups_do_not_scan(db):
-    started = time.perf_counter()
-    for _ in range(2000):
-        db.by_domain("mail.contoso.onmicrosoft.com")
-        db.by_domain("unknown.example")
-        db.by_mx("alt1.aspmx.l.google.com")
-        db.by_mx("mx.unknown.example")
-    assert time.perf_counter() - started < 0.5
+    """Lookups by domain and MX use the indexes built once, never a walk
+    over every provider."""
+    expected = (db.by_domain("mail.contoso.onmicrosoft.com"), db.by_mx("alt1.aspmx.l.google.com"))
+    db._providers = _NoScan(db._providers)
+    assert (db.by_domain("mail.contoso.onmicrosoft.com"),
+            db.by_mx("alt1.aspmx.l.google.com")) == expected
+    assert db.by_domain("unknown.example") is None
+    assert db.by_mx("mx.unknown.example") is None
 
 
 # --------------------------------------------------------------------------

@@ -23,7 +23,7 @@ import pytest
 
 from setupwizard.discovery import DiscoveryOptions, discover
 from setupwizard.net import NetOptions, Network
-from tests.cli import assert_clean, run_cli
+from tests.support import assert_clean, run_main
 from tests.lab.scenarios.security_b import INTERNAL_TARGETS
 from tests.lab.zone_dns import ZoneDNS
 
@@ -109,14 +109,14 @@ def test_srv_target_with_escaped_dot_is_dropped_not_a_crash(lab, zone):
         ("ispdb.lab.test", "A"): [lab.ip("web")],
     })
     flags = lab_flags(lab, dns)
-    found = run_cli("discover", "alice@srvesc.test", "--json", "--timeout", "2", *flags)
+    found = run_main("discover", "alice@srvesc.test", "--json", "--timeout", "2", *flags)
     assert_clean(found)
     result = json.loads(found.stdout)
     assert [s["host"] for s in result["incoming"] + result["outgoing"]] == [healthy.host]
     assert '_imaps._tcp.srvesc.test names "imap\\..srvesc.test", which is not a valid ' \
         'server name; it was ignored' in result["warnings"]
 
-    proc = run_cli("diagnose", "alice@srvesc.test", "--no-login", "--json", "--timeout", "2",
+    proc = run_main("diagnose", "alice@srvesc.test", "--no-login", "--json", "--timeout", "2",
                    *flags)
     assert_clean(proc)
     assert "UnicodeError" not in proc.stdout + proc.stderr
@@ -175,7 +175,7 @@ def test_bad_mx_and_autodiscover_srv_names_are_reported(lab, zone):
     ["--timeout", "\u0663"],
 ])
 def test_unicode_digits_on_the_command_line_are_usage_errors(args):
-    proc = run_cli("diagnose", "alice@example.test", "--no-login", *args)
+    proc = run_main("diagnose", "alice@example.test", "--no-login", *args)
     assert_clean(proc)
     assert proc.returncode == 2, proc.stderr
     assert "setupwizard" in proc.stderr
@@ -239,7 +239,7 @@ def internal_listeners():
 
 @pytest.mark.parametrize("kind", ["ip", "localhost", "name"])
 def test_plain_http_autoconfig_never_follows_a_redirect_inside(lab, internal_listeners, kind):
-    proc = run_cli("discover", f"alice@redir-{kind}.test", "--only", "autoconfig-http",
+    proc = run_main("discover", f"alice@redir-{kind}.test", "--only", "autoconfig-http",
                    "--json", "--timeout", "2", *lab_flags(lab))
     assert_clean(proc)
     assert internal_listeners[kind].connections == 0
@@ -248,7 +248,7 @@ def test_plain_http_autoconfig_never_follows_a_redirect_inside(lab, internal_lis
 
 
 def test_https_autodiscover_never_follows_a_redirect_inside(lab, internal_listeners):
-    proc = run_cli("discover", "alice@redir-ad.test", "--only", "autodiscover",
+    proc = run_main("discover", "alice@redir-ad.test", "--only", "autodiscover",
                    "--json", "--timeout", "2", *lab_flags(lab))
     assert_clean(proc)
     assert internal_listeners["name"].connections == 0
@@ -293,7 +293,7 @@ def test_no_source_follows_a_redirect_inside_in_process(lab, internal_listeners,
 
 
 def test_autodiscover_redirect_url_document_never_leads_inside(lab, internal_listeners):
-    proc = run_cli("discover", "alice@redir-adurl.test", "--only", "autodiscover",
+    proc = run_main("discover", "alice@redir-adurl.test", "--only", "autodiscover",
                    "--json", "--timeout", "2", *lab_flags(lab))
     assert_clean(proc)
     assert internal_listeners["name"].connections == 0

@@ -13,7 +13,7 @@ import json
 import os
 
 import pytest
-from tests.cli import assert_clean, run_cli
+from tests.support import assert_clean, run_main
 from tests.lab.scenarios.trust import ATTACKER
 
 CANARY = "Canary-Pw-7f3a9c"
@@ -29,7 +29,7 @@ def attacker(lab):
 
 
 def _diagnose(lab, address, *extra):
-    proc = run_cli("diagnose", address, "--password-stdin", "--json", *lab.cli_args,
+    proc = run_main("diagnose", address, "--password-stdin", "--json", *lab.cli_args,
                    "--timeout", "3", *extra, stdin=CANARY + "\n")
     assert_clean(proc)
     assert CANARY not in proc.stdout + proc.stderr
@@ -61,13 +61,13 @@ def test_unconfirmed_servers_never_get_the_password(lab, attacker, address):
 
 
 def test_the_text_report_says_why_and_what_to_do(lab, attacker):
-    proc = run_cli("diagnose", "alice@victim.test", "--password-stdin", *lab.cli_args,
+    proc = run_main("diagnose", "alice@victim.test", "--password-stdin", *lab.cli_args,
                    "--timeout", "3", stdin=CANARY + "\n")
     assert_clean(proc)
     assert "Password not sent: server not confirmed" in proc.stdout
     assert "Not confirmed: your password is not sent to this server." in proc.stdout
     assert not _sent_secret(attacker.received)
-    german = run_cli("diagnose", "alice@victim.test", "--password-stdin", *lab.cli_args,
+    german = run_main("diagnose", "alice@victim.test", "--password-stdin", *lab.cli_args,
                      "--timeout", "3", "--lang", "de", stdin=CANARY + "\n")
     assert "Passwort nicht gesendet" in german.stdout, german.stdout
 
@@ -93,7 +93,7 @@ def test_a_trusted_source_gets_it(lab, attacker):
 
 def test_export_refuses_to_put_the_password_in_files_for_unconfirmed_servers(lab, tmp_path):
     out = tmp_path / "out"
-    proc = run_cli("export", "alice@victim.test", "--format", "apple,android",
+    proc = run_main("export", "alice@victim.test", "--format", "apple,android",
                    "--include-password", "--password-stdin", "--out", str(out),
                    *lab.cli_args, "--timeout", "3", stdin=CANARY + "\n")
     assert_clean(proc)
@@ -102,7 +102,7 @@ def test_export_refuses_to_put_the_password_in_files_for_unconfirmed_servers(lab
     assert CANARY not in proc.stdout + proc.stderr
     assert not out.exists() or not any(out.iterdir())
 
-    proc = run_cli("export", "alice@victim.test", "--format", "apple",
+    proc = run_main("export", "alice@victim.test", "--format", "apple",
                    "--include-password", "--password-stdin", "--trust-discovered",
                    "--out", str(out), *lab.cli_args, "--timeout", "3",
                    stdin=CANARY + "\n")
@@ -113,7 +113,7 @@ def test_export_refuses_to_put_the_password_in_files_for_unconfirmed_servers(lab
 
 
 def test_trust_discovered_needs_include_password_in_export():
-    proc = run_cli("export", "alice@gmx.de", "--format", "apple", "--offline",
+    proc = run_main("export", "alice@gmx.de", "--format", "apple", "--offline",
                    "--trust-discovered")
     assert proc.returncode == 2 and "--include-password" in proc.stderr
 
@@ -122,11 +122,11 @@ def test_the_wizard_sends_the_password_only_after_the_confirmation(lab, attacker
     args = ("wizard", "--address", "alice@victim.test", "--protocol", "imap",
             "--password-stdin", "--devices", "thunderbird", "--out", str(tmp_path / "w"),
             *lab.cli_args, "--timeout", "3")
-    refused = run_cli(*args, stdin=CANARY + "\n")
+    refused = run_main(*args, stdin=CANARY + "\n")
     assert_clean(refused)
     assert refused.returncode == 2 and "--yes" in refused.stderr
     assert not _sent_secret(attacker.received)
-    confirmed = run_cli(*args, "--yes", stdin=CANARY + "\n")
+    confirmed = run_main(*args, "--yes", stdin=CANARY + "\n")
     assert_clean(confirmed)
     assert CANARY not in confirmed.stdout + confirmed.stderr
     assert _sent_secret(attacker.received)

@@ -21,7 +21,7 @@ import threading
 import pytest
 
 from setupwizard.text import sanitize
-from tests.cli import assert_clean, run_cli
+from tests.support import assert_clean, run_main
 
 PASSWORD = "Canary-Pw-0b7e22"
 #: what a hostile server puts into every answer: Markdown and HTML that
@@ -118,7 +118,7 @@ def ispdb():
 
 
 def _diagnose(imap, *args):
-    proc = run_cli("diagnose", "alice@example.test", *imap, "--transcript", *args,
+    proc = run_main("diagnose", "alice@example.test", *imap, "--transcript", *args,
                    stdin=PASSWORD + "\n")
     assert_clean(proc)
     assert proc.returncode == 1, proc.stderr  # the sign-in fails
@@ -142,7 +142,7 @@ def test_terminal_report_shows_no_invisible_characters(imap):
 
 
 def test_discover_text_shows_no_invisible_characters(ispdb):
-    proc = run_cli("discover", "alice@example.test", *ispdb)
+    proc = run_main("discover", "alice@example.test", *ispdb)
     assert_clean(proc)
     assert "Turn on IMAP" in proc.stdout
     _no_invisible(proc.stdout + proc.stderr)
@@ -209,7 +209,7 @@ def test_diagnose_json_is_one_line_and_keeps_the_text(imap):
 
 
 def test_discover_json_lines_stay_lines(ispdb):
-    proc = run_cli("discover", "alice@example.test", "-", "--json", *ispdb,
+    proc = run_main("discover", "alice@example.test", "-", "--json", *ispdb,
                    stdin="bob@example.test\n")
     assert_clean(proc)
     assert proc.returncode == 0, proc.stderr

@@ -261,6 +261,13 @@ def _with_history(response: HTTPResponse, visited: list[str]) -> HTTPResponse:
 
 async def _read_body(response, max_bytes: int, host: str) -> bytes:
     """The raw body with a size cap; gzip/deflate inflated with the same cap."""
+    if response.is_stream_consumed:
+        # a transport that hands over a response already read (httpx.MockTransport
+        # with bytes content): nothing left to stream, the cap still holds
+        if len(response.content) > max_bytes:
+            raise HTTPError(msg("answer from {host} is larger than {limit} bytes", host=host,
+                                limit=max_bytes), host=host)
+        return response.content
     encoding = response.headers.get("content-encoding", "identity").strip().lower()
     if encoding not in ("", "identity", "gzip", "x-gzip", "deflate"):
         raise HTTPError(msg("{host} sent an unsupported content encoding {encoding}",

@@ -1,4 +1,4 @@
-"""Lab domains for ``setupwizard check-domain`` (tests/test_check_domain.py).
+"""Lab domains for ``setupwizard check-domain`` (tests/cli/test_check_domain.py).
 
 The healthy Dovecot's certificate names only its own host (and the
 ``*.guess.test`` names), so domains that should work point at

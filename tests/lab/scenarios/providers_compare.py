@@ -1,4 +1,4 @@
-"""Lab data for ``setupwizard providers`` (tests/test_cli_providers.py).
+"""Lab data for ``setupwizard providers`` (tests/cli/test_providers.py).
 
 The lab ISPDB knows three of OUR domains; every other domain of the
 database gets 404 there ("only ours"):

@@ -10,7 +10,7 @@ import stat
 
 import pytest
 
-from tests.cli import assert_clean, run_cli
+from tests.support import assert_clean, run_main
 
 SERVERS = ["--imap", "imap.example.test", "--smtp", "smtp.example.test:587"]
 PRIVATE = b"my private notes\n"
@@ -34,7 +34,7 @@ def test_link_at_the_thunderbird_file_name_is_refused(tmp_path):
     out = tmp_path / "out"
     out.mkdir()
     (out / "config-v1.1.xml").symlink_to(private)
-    proc = run_cli("export", "bob@example.test", *SERVERS, "--format", "thunderbird",
+    proc = run_main("export", "bob@example.test", *SERVERS, "--format", "thunderbird",
                    "--out", str(out))
     assert_clean(proc)
     assert proc.returncode == 1  # documented: a format could not be written
@@ -50,7 +50,7 @@ def test_link_at_the_apple_profile_gets_no_password(tmp_path):
     out.mkdir()
     profile = out / "apple-mail-bob@example.test.mobileconfig"
     profile.symlink_to(private)
-    proc = run_cli("export", "bob@example.test", *SERVERS, "--format", "apple,thunderbird",
+    proc = run_main("export", "bob@example.test", *SERVERS, "--format", "apple,thunderbird",
                    "--include-password", "--password-stdin", "--out", str(out),
                    stdin=PASSWORD + "\n")
     assert_clean(proc)
@@ -67,7 +67,7 @@ def test_dangling_link_is_refused_and_creates_nothing(tmp_path):
     out = tmp_path / "out"
     out.mkdir()
     (out / "config-v1.1.xml").symlink_to(target)
-    proc = run_cli("export", "bob@example.test", *SERVERS, "--format", "thunderbird",
+    proc = run_main("export", "bob@example.test", *SERVERS, "--format", "thunderbird",
                    "--out", str(out))
     assert proc.returncode == 1 and "is a link" in proc.stderr
     assert not target.exists()
@@ -78,7 +78,7 @@ def test_link_in_the_domain_kit_is_refused(tmp_path):
     out = tmp_path / "kit"
     out.mkdir()
     (out / "config-v1.1.xml").symlink_to(private)
-    proc = run_cli("export", "--domain", "example.test", *SERVERS, "--out", str(out))
+    proc = run_main("export", "--domain", "example.test", *SERVERS, "--out", str(out))
     assert_clean(proc)
     assert proc.returncode == 1
     assert "is a link" in proc.stderr
@@ -92,7 +92,7 @@ def test_hard_link_target_is_not_overwritten(tmp_path):
     out = tmp_path / "out"
     out.mkdir()
     os.link(private, out / "config-v1.1.xml")
-    proc = run_cli("export", "bob@example.test", *SERVERS, "--format", "thunderbird",
+    proc = run_main("export", "bob@example.test", *SERVERS, "--format", "thunderbird",
                    "--out", str(out))
     assert_clean(proc)
     assert proc.returncode == 0, proc.stderr
@@ -106,7 +106,7 @@ def test_existing_file_is_replaced_with_the_right_mode(tmp_path):
     old = out / "apple-mail-bob@example.test.mobileconfig"
     old.write_bytes(b"old")
     old.chmod(0o644)
-    proc = run_cli("export", "bob@example.test", *SERVERS, "--format", "apple",
+    proc = run_main("export", "bob@example.test", *SERVERS, "--format", "apple",
                    "--include-password", "--password-stdin", "--out", str(out),
                    stdin=PASSWORD + "\n")
     assert proc.returncode == 0, proc.stderr
@@ -119,7 +119,7 @@ def test_folder_that_is_a_link_is_allowed(tmp_path):
     real = tmp_path / "real"
     real.mkdir()
     (tmp_path / "linked").symlink_to(real, target_is_directory=True)
-    proc = run_cli("export", "bob@example.test", *SERVERS, "--format", "thunderbird",
+    proc = run_main("export", "bob@example.test", *SERVERS, "--format", "thunderbird",
                    "--out", str(tmp_path / "linked"))
     assert proc.returncode == 0, proc.stderr
     assert (real / "config-v1.1.xml").is_file()
@@ -131,7 +131,7 @@ def test_refusal_in_german(tmp_path, lang, text):
     out = tmp_path / "out"
     out.mkdir()
     (out / "config-v1.1.xml").symlink_to(private)
-    proc = run_cli("export", "bob@example.test", *SERVERS, "--format", "thunderbird",
+    proc = run_main("export", "bob@example.test", *SERVERS, "--format", "thunderbird",
                    "--out", str(out), "--lang", lang)
     assert proc.returncode == 1 and text in proc.stderr
     _unchanged(private)

@@ -10,7 +10,7 @@ import json
 import pytest
 
 from tests.lab.scenarios import domaincheck as dc
-from tests.cli import assert_clean, run_cli
+from tests.support import assert_clean, run_cli, run_main
 
 KEYS = {"domain", "verdict", "verdict_text", "sources", "servers", "agreement", "advice"}
 SOURCE_KEYS = {"name", "status", "detail", "servers", "published"}
@@ -20,7 +20,7 @@ SOURCES = ["providers", "autoconfig", "well-known", "ispdb", "mx", "srv", "autod
            "autoconfig-http"]
 
 
-sw = functools.partial(run_cli, timeout=90)
+sw = functools.partial(run_main, timeout=90)
 
 
 @pytest.fixture

@@ -6,10 +6,9 @@ from __future__ import annotations
 import functools
 
 import json
-import time
 
 import pytest
-from tests.cli import assert_clean, run_cli
+from tests.support import assert_clean, run_cli, run_main
 
 KEYS = {"address", "domain", "incoming", "outgoing", "provider", "sources", "warnings",
         "error"}
@@ -17,7 +16,7 @@ SERVER_KEYS = {"protocol", "host", "port", "security", "username", "auth", "sour
                "trusted"}
 
 
-sw = functools.partial(run_cli, timeout=60)
+sw = functools.partial(run_main, timeout=60)
 
 @pytest.fixture
 def lab_args(lab):
@@ -109,9 +108,7 @@ def test_bad_flag_values(args, words):
 
 
 def test_offline_uses_only_the_database():
-    start = time.monotonic()
-    proc = sw("discover", "--offline", "--json", "alice@gmx.de")
-    assert time.monotonic() - start < 10
+    proc = sw("discover", "--offline", "--json", "alice@gmx.de")  # its speed: bench/cold.py
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     assert data["provider"]["name"]

@@ -8,10 +8,6 @@ import functools
 
 import json
 import shutil
-import statistics
-import subprocess
-import sys
-import time
 import tomllib
 from pathlib import Path
 
@@ -20,14 +16,14 @@ import pytest
 from setupwizard import providers as providers_module
 from setupwizard.providers import BUNDLE_NAME, ProviderDatabase, bundle_text
 from tests.lab.scenarios.providers_compare import GOOGLE_HOSTED, MAILBOX_ORG_ISPDB_IMAP
-from tests.cli import assert_clean, run_cli
+from tests.support import assert_clean, run_cli, run_main
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.paths import REPO as ROOT  # noqa: E402
 PROVIDERS = ROOT / "providers"
 TOML_FILES = sorted(PROVIDERS.glob("*.toml"))
 
 
-sw = functools.partial(run_cli, timeout=120, cwd=ROOT)
+sw = functools.partial(run_main, timeout=120, cwd=ROOT)
 
 
 @pytest.fixture
@@ -211,9 +207,7 @@ def test_validate_a_missing_folder_is_a_usage_error(tmp_path):
 # compare (lab ISPDB: tests/lab/scenarios/providers_compare.py)
 
 def test_compare_with_the_lab_ispdb(lab_args):
-    started = time.monotonic()
     proc = sw("providers", "compare", "--json", *lab_args)
-    elapsed = time.monotonic() - started
     assert_clean(proc)
     assert proc.returncode == 1, proc.stderr  # a difference was found
     data = json.loads(proc.stdout)
@@ -231,7 +225,6 @@ def test_compare_with_the_lab_ispdb(lab_args):
               if name not in ("posteo.de", "disroot.org", "mailbox.org")]
     assert {d["status"] for d in others} == {"only-ours"}
     assert data["counts"] == {"same": 2, "differs": 1, "only-ours": len(others), "error": 0}
-    assert elapsed < 60, f"compare took {elapsed:.1f} s"
 
 
 def test_compare_text_names_the_difference(lab_args):
@@ -247,13 +240,13 @@ def test_compare_text_names_the_difference(lab_args):
 
 
 def test_compare_gives_up_at_once_when_the_ispdb_cannot_be_reached(lab, lab_args):
-    started = time.monotonic()
     proc = sw("providers", "compare", *lab_args, "--ispdb-url",
               "https://no-ispdb-here.test/v1.1/")
     assert_clean(proc)
     assert proc.returncode == 1
     assert "cannot ask the ISPDB at https://no-ispdb-here.test/v1.1/" in proc.stderr
-    assert time.monotonic() - started < 30
+    # at once: said once, not once per domain of the database
+    assert proc.stderr.count("cannot ask the ISPDB") == 1, proc.stderr
 
 
 def test_compare_refuses_a_bad_ispdb_url():
@@ -334,31 +327,4 @@ def test_broken_files_are_refused_with_or_without_a_bundle(tmp_path):
         ProviderDatabase.load(tmp_path)
 
 
-LOAD_ONCE = """\
-import time
-from setupwizard.providers import ProviderDatabase
-started = time.thread_time()
-ProviderDatabase.load()
-print(time.thread_time() - started)
-"""
-
-
-def test_loading_in_a_fresh_process_takes_under_50_ms():
-    """The first load in a new process - what every start pays, lazy imports
-    included - median of 5 processes. Measured as CPU time of the loading
-    thread, like test_providers.py does: on a busy machine the wall clock
-    mostly measures other people's work. A round can still be disturbed
-    (cache misses, frequency changes), so the best of up to 4 rounds counts.
-    That the bundle is used at all is checked above."""
-    medians = []
-    for _ in range(4):
-        times = []
-        for _ in range(5):
-            proc = subprocess.run([sys.executable, "-c", LOAD_ONCE], capture_output=True,
-                                  text=True, cwd=ROOT, timeout=60)
-            assert proc.returncode == 0, proc.stderr
-            times.append(float(proc.stdout))
-        medians.append(statistics.median(times))
-        if medians[-1] < 0.050:
-            break
-    assert min(medians) < 0.050, [round(m * 1000, 1) for m in medians]
+# the 50 ms load in a fresh process is a speed target: bench/providers_load.py

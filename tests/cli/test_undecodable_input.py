@@ -11,7 +11,7 @@ import os
 
 import pytest
 
-from tests.cli import run_cli_bytes
+from tests.support import run_cli_bytes
 
 BAD_ADDRESS = b"b\xffob@example.test"
 SERVERS = [b"--imap", b"imap.example.test", b"--smtp", b"smtp.example.test:587"]

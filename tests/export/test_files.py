@@ -33,7 +33,7 @@ from setupwizard.models import EmailAddress, ProviderRef, Server
 
 from tests.paths import SHARED as _SHARED  # noqa: E402
 
-REPO = Path(__file__).resolve().parent.parent
+from tests.paths import REPO  # noqa: E402
 # the team's shared/ folder beside the clone (tests/paths.py); None when absent
 SHARED = _SHARED if (_SHARED / "reference" / "schemas").is_dir() else None
 

@@ -16,7 +16,7 @@ import pytest
 from setupwizard.autodiscover_xml import parse_response
 from setupwizard.clientconfig import parse as parse_clientconfig
 from setupwizard.i18n import Translator
-from tests.cli import assert_clean, run_cli
+from tests.support import assert_clean, run_cli, run_main
 
 SERVERS = ["--imap", "imap.example.test", "--smtp", "smtp.example.test:587"]
 MY_FILES = {"config-v1.1.xml", "autodiscover-example.test.xml",
@@ -24,7 +24,7 @@ MY_FILES = {"config-v1.1.xml", "autodiscover-example.test.xml",
             "apple-mail-bob@example.test.mobileconfig"}
 
 
-sw = functools.partial(run_cli, timeout=60)
+sw = functools.partial(run_main, timeout=60)
 
 
 @pytest.fixture
