@@ -55,7 +55,7 @@ async def fetch_clientconfig(ctx: Context, url: str, *, source: str, trusted: bo
     "absent". A host that does not exist is not-found too, unless
     ``missing_host_is_not_found`` is false (then its DNSError is raised).
     """
-    from .. import clientconfig
+    from ..formats import clientconfig
 
     try:
         response = await ctx.network.fetch("GET", url, timeout=ctx.step(),

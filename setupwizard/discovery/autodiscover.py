@@ -29,7 +29,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
-from ..autodiscover_xml import (AutodiscoverDocumentError, AutodiscoverResponse,
+from ..formats.autodiscover import (AutodiscoverDocumentError, AutodiscoverResponse,
                                 looks_like_html, parse_response, request_body)
 from ..errors import ConnectError, DNSError, HTTPError, InvalidAddress, TLSError
 from ..i18n import Message, msg

@@ -36,10 +36,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Protocol as TypingProtocol
 
-from .errors import ProviderDataError
-from .models import (AccountConfig, EmailAddress, Hint, ProviderRef, Server, is_hostname,
+from ..errors import ProviderDataError
+from ..models import (AccountConfig, EmailAddress, Hint, ProviderRef, Server, is_hostname,
                      to_ascii_domain)
-from .placeholders import expand
+from ..placeholders import expand
 
 __all__ = ["Provider", "ServerTemplate", "Citation", "ProviderDatabase", "validate",
            "default_location", "bundle_text", "compare_with_ispdb", "DomainComparison",
@@ -318,7 +318,7 @@ def default_location() -> Any:
     source checkout, else the ``setupwizard.provider_data`` package of an
     installed wheel. Returns a Path or an importlib Traversable.
     Raises ProviderDataError when neither exists."""
-    checkout = Path(__file__).resolve().parent.parent / "providers"
+    checkout = Path(__file__).resolve().parents[2] / "providers"
     if checkout.is_dir() and (checkout.parent / "pyproject.toml").is_file():
         return checkout
     try:
@@ -444,9 +444,9 @@ async def compare_with_ispdb_async(database: ProviderDatabase, ispdb_url: str, *
     """
     import asyncio
 
-    from .errors import HTTPError, NetworkError
-    from .i18n import msg
-    from .runtime import Deadline, gather_settled
+    from ..errors import HTTPError, NetworkError
+    from ..i18n import msg
+    from ..runtime import Deadline, gather_settled
 
     wanted = None if domains is None else {_normal_domain(d) for d in domains}
     jobs = [(domain, provider) for provider in database for domain in provider.domains
@@ -488,9 +488,9 @@ async def _compare_domain(domain: str, provider: Provider, ispdb_url: str, netwo
     """Compare one domain; see compare_with_ispdb_async. Only an HTTP 404 or
     410 means "only ours". With ``strict``, a network failure (no such host,
     connection, TLS, timeout) is raised; otherwise it is an "error"."""
-    from .discovery.base import Context, DiscoveryOptions
-    from .discovery.ispdb import fetch_ispdb
-    from .runtime import settle
+    from ..discovery.base import Context, DiscoveryOptions
+    from ..discovery.ispdb import fetch_ispdb
+    from ..runtime import settle
 
     address = EmailAddress(local=_COMPARE_LOCAL, domain=domain, ascii_domain=domain)
     # fetch_ispdb never looks at a provider database
