@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from setupwizard.providers import database as providers_module
+from setupwizard.providers import bundle as providers_module
 from setupwizard.providers import BUNDLE_NAME, ProviderDatabase, bundle_text
 from tests.lab.scenarios.providers_compare import GOOGLE_HOSTED, MAILBOX_ORG_ISPDB_IMAP
 from tests.cli import assert_clean, run_cli
