@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from urllib.parse import quote, urlsplit
 
-from ..errors import ConfigDocumentError, DNSError, RedirectRefused
+from ..errors import DNS_ABOUT_THE_NAME, ConfigDocumentError, DNSError, RedirectRefused
 from ..i18n import msg
 from ..models import AccountConfig
 from ..net import https_only
@@ -62,7 +62,7 @@ async def fetch_clientconfig(ctx: Context, url: str, *, source: str, trusted: bo
                                            deadline=ctx.deadline,
                                            redirect_policy=redirect_policy)
     except DNSError as exc:
-        if exc.kind in ("nxdomain", "no-address") and missing_host_is_not_found:
+        if exc.kind in DNS_ABOUT_THE_NAME and missing_host_is_not_found:
             # no such host: nothing published there, which is not an error
             return Outcome.not_found(msg("{host} does not exist",
                                          host=urlsplit(url).hostname))
