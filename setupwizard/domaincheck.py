@@ -78,11 +78,11 @@ def network_down(checked: Sequence[Outcome]) -> Outcome | None:
     job (no answer, SERVFAIL, REFUSED, none configured); else None. A
     domain owner must then hear that we could not look, not that they
     should publish records."""
-    from .net.dns import SERVER_TROUBLE
+    from .errors import DNS_ERROR, DNS_SERVER_TROUBLE
     published = [s for s in checked if is_published(s)]
     if not published or any(s.status not in ("error", "timeout") for s in published):
         return None
-    if all(s.kind in SERVER_TROUBLE and s.kind != "error" for s in published):
+    if all(s.kind in DNS_SERVER_TROUBLE and s.kind != DNS_ERROR for s in published):
         return published[0]
     return None
 

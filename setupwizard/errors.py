@@ -17,8 +17,10 @@ leak out of the library::
     │       └── AutodiscoverDocumentError  an Autodiscover answer rejected (.reason)
     ├── ExportError                  these settings cannot be written in a format
     └── NetworkError                 talking to another machine failed
-        ├── DNSError                 name lookup failed (.kind: nxdomain, servfail,
-        │                            refused, timeout, no-answer, error)
+        ├── DNSError                 name lookup failed (.kind, one of DNS_KINDS:
+        │                            about the name: nxdomain, no-address;
+        │                            DNS_SERVER_TROUBLE: timeout, servfail,
+        │                            refused, no-nameservers, error)
         ├── NetTimeout               a connect, read or the total deadline ran out
         ├── ConnectError             refused, unreachable, reset
         ├── TLSError                 handshake or certificate verification failed
@@ -108,9 +110,27 @@ class NetworkError(SetupWizardError):
     """Talking to another machine failed."""
 
 
+#: DNSError.kind values. The one list of them: the tree above, net/dns.py,
+#: the diagnostics findings and discovery's "the network is down" all use
+#: these names. Two are answers about the name itself (a DNS server did its
+#: job), the rest mean a DNS server did not do its job - one of those for
+#: every question means the network or the resolver is down, not the name.
+DNS_NXDOMAIN = "nxdomain"              # the name does not exist
+DNS_NO_ADDRESS = "no-address"          # the name exists but has no A/AAAA record
+DNS_TIMEOUT = "timeout"                # no answer before the deadline
+DNS_SERVFAIL = "servfail"              # the server answered SERVFAIL
+DNS_REFUSED = "refused"                # the server answered REFUSED
+DNS_NO_NAMESERVERS = "no-nameservers"  # no DNS server is configured
+DNS_ERROR = "error"                    # anything else (a name too long, a broken answer)
+#: answers about the name: the DNS works, the name is the problem
+DNS_ABOUT_THE_NAME = (DNS_NXDOMAIN, DNS_NO_ADDRESS)
+#: "a DNS server did not do its job", as opposed to an answer about the name
+DNS_SERVER_TROUBLE = (DNS_TIMEOUT, DNS_SERVFAIL, DNS_REFUSED, DNS_NO_NAMESERVERS, DNS_ERROR)
+DNS_KINDS = DNS_ABOUT_THE_NAME + DNS_SERVER_TROUBLE
+
+
 class DNSError(NetworkError):
-    """A DNS lookup failed. ``kind`` is one of nxdomain, servfail, refused,
-    timeout, no-answer, no-nameservers, error."""
+    """A DNS lookup failed. ``kind`` is one of :data:`DNS_KINDS`."""
 
     def __init__(self, message: str, *, kind: str, name: str | None = None,
                  **kw) -> None:

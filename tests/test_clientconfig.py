@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from setupwizard import clientconfig
-from setupwizard.clientconfig import ClientConfig, OAuth2, WriteSpec, parse, write
+from setupwizard.formats import clientconfig
+from setupwizard.formats.clientconfig import ClientConfig, OAuth2, WriteSpec, parse, write
 from setupwizard.errors import ConfigDocumentError, UsageError
 from setupwizard.models import AccountConfig, EmailAddress, Hint, ProviderRef, Server
 

@@ -277,7 +277,7 @@ def check_notes(notes) -> None:
                           st.binary(max_size=300)),
        address=st.sampled_from([None, *ADDRESSES]))
 def test_clientconfig_parse(document, address):
-    from setupwizard import clientconfig
+    from setupwizard.formats import clientconfig
     config = only_documented(clientconfig.parse, document,
                              address=address and _address_or_none(address))
     if config is None:
@@ -297,7 +297,7 @@ def test_clientconfig_parse(document, address):
 
 @st.composite
 def write_specs(draw):
-    from setupwizard.clientconfig import OAuth2, WriteSpec
+    from setupwizard.formats.clientconfig import OAuth2, WriteSpec
     from setupwizard.models import Server
 
     extras = st.lists(st.tuples(
@@ -328,7 +328,7 @@ def write_specs(draw):
 @given(spec=write_specs())
 def test_clientconfig_write_then_read(spec):
     """write() refuses with UsageError or writes what parse() reads back."""
-    from setupwizard import clientconfig
+    from setupwizard.formats import clientconfig
     document = only_documented(clientconfig.write, spec)
     if document is None:
         return
@@ -402,7 +402,7 @@ def autodiscover_documents(draw) -> bytes:
                           st.binary(max_size=300)),
        address=st.sampled_from([None, "alice@example.com"]))
 def test_autodiscover_parse_response(document, address):
-    from setupwizard.autodiscover_xml import parse_response
+    from setupwizard.formats.autodiscover import parse_response
     answer = only_documented(parse_response, document, address=address)
     if answer is None:
         return
@@ -419,7 +419,7 @@ def test_autodiscover_parse_response(document, address):
 @pytest.mark.parametrize("port", ["²", "¹²³"])
 def test_autodiscover_unicode_digit_ports(port):
     """Kept apart from the big test so that one keeps guarding everything else."""
-    from setupwizard.autodiscover_xml import parse_response
+    from setupwizard.formats.autodiscover import parse_response
     document = (f'<Autodiscover xmlns="{RESPONSE_NS}"><Response xmlns="{OUTLOOK_NS}">'
                 f"<Account><Action>settings</Action><Protocol><Type>IMAP</Type>"
                 f"<Server>imap.example.com</Server><Port>{port}</Port></Protocol>"
@@ -432,7 +432,7 @@ def test_autodiscover_unicode_digit_ports(port):
 @pytest.mark.parametrize("login", ["a&#13;&#10;DELE 1", "a&#10;QUIT", "a&#x85;b",
                                    "a\x7fb", "a&#x9b;31m"])
 def test_autodiscover_login_name_control_characters(login):
-    from setupwizard.autodiscover_xml import parse_response
+    from setupwizard.formats.autodiscover import parse_response
     document = (f'<Autodiscover xmlns="{RESPONSE_NS}"><Response xmlns="{OUTLOOK_NS}">'
                 f"<Account><Action>settings</Action><Protocol><Type>POP3</Type>"
                 f"<Server>pop.example.com</Server><Port>995</Port><LoginName>{login}"
@@ -448,7 +448,7 @@ def test_deep_nesting_up_to_the_size_cap_finishes(parser):
     """The worst document that fits under each size cap: elements nested as
     deep as the bytes allow, inside the host name. It must be read (or
     refused) quickly, not crash on recursion."""
-    from setupwizard import autodiscover_xml, clientconfig
+    from setupwizard.formats import autodiscover as autodiscover_xml, clientconfig
     if parser == "clientconfig":
         depth = (clientconfig.MAX_DOCUMENT_SIZE - 400) // 7
         head = b'<clientConfig><emailProvider id="x"><incomingServer type="imap"><hostname>'

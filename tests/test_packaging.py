@@ -30,15 +30,25 @@ def test_wheel_contains_data(tmp_path):
                  and n.endswith(".toml")}
     assert len(providers) == len(list((ROOT / "providers").glob("*.toml")))
     assert "setupwizard/locale/de/LC_MESSAGES/setupwizard.mo" in names
+    # the data folder is not mixed into the code package of the same name
+    assert not any(n.startswith("setupwizard/providers/") and n.endswith(".toml")
+                   for n in names)
     # the packages of issue 10's layout, and the modules that moved
     for name in ("setupwizard/cli/__init__.py", "setupwizard/cli/main.py",
                  "setupwizard/net/__init__.py", "setupwizard/net/dns.py",
                  "setupwizard/ui/wizard.py", "setupwizard/text.py",
-                 "setupwizard/explain/domaincheck.py"):
+                 "setupwizard/explain/domaincheck.py",
+                 "setupwizard/formats/clientconfig.py", "setupwizard/formats/autodiscover.py",
+                 "setupwizard/providers/database.py", "setupwizard/providers/bundle.py",
+                 "setupwizard/providers/validation.py", "setupwizard/providers/compare.py"):
         assert name in names, name
 
 
 def test_new_packages_are_listed():
     listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
                  ["packages"])
-    assert {"setupwizard.cli", "setupwizard.net"} <= listed
+    assert {"setupwizard.cli", "setupwizard.net", "setupwizard.formats",
+            "setupwizard.providers"} <= listed
+    # the code package setupwizard.providers and the data package
+    # setupwizard.provider_data (the top-level providers/ folder) are two things
+    assert "setupwizard.provider_data" in listed

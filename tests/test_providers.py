@@ -392,7 +392,7 @@ def test_an_installed_wheel_reads_the_data_package(tmp_path, monkeypatch):
     import importlib.util
     import sys
 
-    from setupwizard import providers as module
+    from setupwizard.providers import bundle as module
     package = tmp_path / "site-packages" / "setupwizard" / "provider_data"
     package.mkdir(parents=True)
     write(package, "__init__.py", "")
@@ -412,7 +412,7 @@ def test_an_installed_wheel_reads_the_data_package(tmp_path, monkeypatch):
 def test_no_data_anywhere_is_a_provider_data_error(tmp_path, monkeypatch):
     import sys
 
-    from setupwizard import providers as module
+    from setupwizard.providers import bundle as module
     monkeypatch.setattr(module, "__file__", str(tmp_path / "setupwizard" / "providers.py"))
     monkeypatch.setitem(sys.modules, "setupwizard.provider_data", None)  # import fails
     with pytest.raises(ProviderDataError, match="provider database is missing"):
@@ -583,7 +583,7 @@ def test_the_readme_example_is_valid(tmp_path):
 
 
 def test_the_readme_documents_every_key():
-    from setupwizard import providers as module
+    from setupwizard.providers import validation as module
     readme = (PROVIDERS / "README.md").read_text(encoding="utf-8")
     keys = (module._TOP_KEYS | module._SERVER_KEYS | set(module._POP3_KEYS)
             | module._HINT_KEYS | module._SOURCE_KEYS)

@@ -223,11 +223,11 @@ def network_down(servers: Sequence[Server], checks: Sequence[Check]) -> Check | 
     a broken or captive resolver): then the names are not the problem and
     the report must say so. None otherwise (one answer, even "no such
     name", shows the DNS works)."""
-    from ..net.dns import SERVER_TROUBLE
+    from ..errors import DNS_SERVER_TROUBLE
     dns = [c for c in checks if c.category == "dns"]
     if not servers or not dns:
         return None
-    if not all(c.id == "dns.failure" and c.details.get("kind") in SERVER_TROUBLE
+    if not all(c.id == "dns.failure" and c.details.get("kind") in DNS_SERVER_TROUBLE
                for c in dns):
         return None
     kinds = sorted({c.details.get("kind") for c in dns})

@@ -21,8 +21,8 @@ import ssl
 import time
 from dataclasses import dataclass, field
 
-from ..errors import (ConnectError, DNSError, NetTimeout, ProtocolError, SetupWizardError,
-                      TLSError, UnsafeArgument)
+from ..errors import (DNS_NO_ADDRESS, DNS_NXDOMAIN, ConnectError, DNSError, NetTimeout,
+                      ProtocolError, SetupWizardError, TLSError, UnsafeArgument)
 from ..i18n import Message, msg
 from ..models import Server
 from ..net import Deadline, Network
@@ -411,13 +411,17 @@ async def fetch_certificate(server: Server, address: str, *, network: Network,
         conn.close()
 
 
+#: the findings for an answer about the name; every other DNSError.kind (a
+#: DNS server's trouble, errors.DNS_SERVER_TROUBLE) is dns.failure
+DNS_FINDINGS = {DNS_NXDOMAIN: "dns.nxdomain", DNS_NO_ADDRESS: "dns.no-address"}
+
+
 def dns_check(server: Server, exc: DNSError, elapsed_ms: int) -> Check:
     """The finding for a server name that did not resolve: dns.nxdomain
     (the name does not exist), dns.no-address, or dns.failure (the DNS
     server did not answer or failed; ``kind`` says how) - never "check the
     spelling" for a DNS server's trouble."""
-    finding = {"nxdomain": "dns.nxdomain", "no-address": "dns.no-address"}.get(
-        exc.kind, "dns.failure")
+    finding = DNS_FINDINGS.get(exc.kind, "dns.failure")
     return Check(finding, "fail", server.url, None, {"host": server.host, "kind": exc.kind},
                  elapsed_ms)
 

@@ -15,11 +15,11 @@ import time
 from collections import deque
 from typing import AsyncIterator, Callable, Iterable, Sequence
 
-from ..errors import InvalidAddress
+from ..errors import DNS_NXDOMAIN, DNS_SERVER_TROUBLE, InvalidAddress
 from ..i18n import Message, msg
 from ..models import AccountConfig, DiscoveryResult, EmailAddress, SourceReport
 from ..net import Deadline, Network
-from ..net.dns import SERVER_TROUBLE, DNSHealth, watching
+from ..net.dns import DNSHealth, watching
 from ..runtime import ranked_race, settle
 from .base import (DEFAULT_ISPDB_URL, LAST_RESORT, RANKING, SOURCE_LABELS, Context,
                    DiscoveryOptions, Outcome, Source)
@@ -222,10 +222,10 @@ def _nothing_found(address: EmailAddress, health: DNSHealth) -> tuple[Message, b
     domain = address.ascii_domain
     about = {name: kind for (name, _), kind in health.results.items()
              if name == domain or name.endswith("." + domain)}
-    if any(kind == "nxdomain" for name, kind in about.items() if name == domain):
+    if any(kind == DNS_NXDOMAIN for name, kind in about.items() if name == domain):
         return msg("No settings found for {domain}: this domain does not exist.",
                    domain=address.domain), False
-    if any(kind in SERVER_TROUBLE for kind in about.values()):
+    if any(kind in DNS_SERVER_TROUBLE for kind in about.values()):
         return msg("No settings found for {domain}. The DNS server did not answer some "
                    "questions about it (it failed or took too long), so this may change "
                    "when you try again.", domain=address.domain), False

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from urllib.parse import quote, urlsplit
 
-from ..errors import ConfigDocumentError, DNSError, RedirectRefused
+from ..errors import DNS_ABOUT_THE_NAME, ConfigDocumentError, DNSError, RedirectRefused
 from ..i18n import msg
 from ..models import AccountConfig
 from ..net import https_only
@@ -55,14 +55,14 @@ async def fetch_clientconfig(ctx: Context, url: str, *, source: str, trusted: bo
     "absent". A host that does not exist is not-found too, unless
     ``missing_host_is_not_found`` is false (then its DNSError is raised).
     """
-    from .. import clientconfig
+    from ..formats import clientconfig
 
     try:
         response = await ctx.network.fetch("GET", url, timeout=ctx.step(),
                                            deadline=ctx.deadline,
                                            redirect_policy=redirect_policy)
     except DNSError as exc:
-        if exc.kind in ("nxdomain", "no-address") and missing_host_is_not_found:
+        if exc.kind in DNS_ABOUT_THE_NAME and missing_host_is_not_found:
             # no such host: nothing published there, which is not an error
             return Outcome.not_found(msg("{host} does not exist",
                                          host=urlsplit(url).hostname))

@@ -29,9 +29,10 @@ import dataclasses
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
-from ..autodiscover_xml import (AutodiscoverDocumentError, AutodiscoverResponse,
-                                looks_like_html, parse_response, request_body)
-from ..errors import ConnectError, DNSError, HTTPError, InvalidAddress, TLSError
+from ..errors import (DNS_ABOUT_THE_NAME, DNS_NXDOMAIN, ConnectError, DNSError, HTTPError,
+                      InvalidAddress, TLSError)
+from ..formats.autodiscover import (AutodiscoverDocumentError, AutodiscoverResponse,
+                                    looks_like_html, parse_response, request_body)
 from ..i18n import Message, msg
 from ..models import AccountConfig, EmailAddress, check_hostname
 from ..net import https_only
@@ -193,7 +194,7 @@ class AutodiscoverSource:
         outcome = await settle(run, name=self.name)
         if answer:
             return answer[0]
-        if outcome.kind in ("nxdomain", "no-address", "connect"):
+        if outcome.kind in (*DNS_ABOUT_THE_NAME, "connect"):
             return outcome.with_(status="not-found")
         if outcome.kind == "tls":
             return outcome.with_(detail=msg("the secure connection failed: {reason}",
@@ -311,7 +312,7 @@ class AutodiscoverSource:
         try:
             answer = await ctx.network.dns.query(name, "SRV", timeout=ctx.step())
         except DNSError as exc:
-            if exc.kind == "nxdomain":
+            if exc.kind == DNS_NXDOMAIN:
                 return Outcome.not_found(msg("no SRV record {name}", name=name))
             raise
         records = list(answer.records)

@@ -15,10 +15,9 @@ from __future__ import annotations
 
 import asyncio
 
-from ..errors import DNSError
+from ..errors import DNS_SERVER_TROUBLE, DNS_TIMEOUT, DNSError
 from ..i18n import msg
 from ..models import AccountConfig, Outcome, Server, check_hostname
-from ..net.dns import SERVER_TROUBLE
 from ..runtime import gather_settled
 from .base import Context
 
@@ -81,9 +80,9 @@ class GuessSource:
                 resolved[name] = answer
             elif answer is None:  # the lookup's deadline cut it off
                 trouble.append(DNSError(msg("DNS lookup of {name} timed out", name=name),
-                                        kind="timeout", name=name))
+                                        kind=DNS_TIMEOUT, name=name))
             elif isinstance(answer, DNSError):
-                if answer.kind in SERVER_TROUBLE:
+                if answer.kind in DNS_SERVER_TROUBLE:
                     trouble.append(answer)
             elif isinstance(answer, BaseException):
                 raise answer

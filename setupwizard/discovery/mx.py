@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from ..errors import DNSError
+from ..errors import DNS_NXDOMAIN, DNSError
 from ..i18n import msg
 from ..models import AccountConfig, check_hostname
 from .autoconfig import autoconfig_url, combine, fetch_clientconfig
@@ -58,7 +58,7 @@ class MXSource:
         try:
             answer = await ctx.network.dns.query(ctx.domain, "MX", timeout=ctx.step())
         except DNSError as exc:
-            if exc.kind == "nxdomain":
+            if exc.kind == DNS_NXDOMAIN:
                 return Outcome.not_found(msg("the domain {domain} does not exist in DNS",
                                              domain=ctx.address.domain))
             raise

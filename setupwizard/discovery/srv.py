@@ -13,7 +13,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from ..errors import DNSError, SetupWizardError
+from ..errors import DNS_NXDOMAIN, DNSError, SetupWizardError
 from ..i18n import Message, msg
 from ..models import AccountConfig, Server, check_hostname
 from ..net import DNSAnswer
@@ -153,6 +153,6 @@ class SRVSource:
         try:
             return await ctx.network.dns.query(name, "SRV", timeout=ctx.step())
         except DNSError as exc:
-            if exc.kind == "nxdomain":
+            if exc.kind == DNS_NXDOMAIN:
                 return DNSAnswer(name=name, rdtype="SRV")
             raise

@@ -23,7 +23,7 @@ import ipaddress
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..autodiscover_xml import write_response
+from ..formats.autodiscover import write_response
 from ..errors import ExportError
 from ..i18n import Message, Translator, msg
 from ..models import Server, is_hostname, to_ascii_domain

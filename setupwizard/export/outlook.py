@@ -28,7 +28,7 @@ import codecs
 import hashlib
 from pathlib import Path
 
-from ..autodiscover_xml import write_response
+from ..formats.autodiscover import write_response
 from ..errors import UsageError
 from ..i18n import Message, Translator, msg
 from . import Account, ExportedFile, write_file

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..clientconfig import WriteSpec, write as write_clientconfig
+from ..formats.clientconfig import WriteSpec, write as write_clientconfig
 from ..errors import ExportError
 from ..i18n import msg
 from ..models import Server

@@ -16,15 +16,12 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
-from ..errors import DNSError
+from ..errors import (DNS_ERROR, DNS_NO_ADDRESS, DNS_NO_NAMESERVERS, DNS_NXDOMAIN, DNS_REFUSED,
+                      DNS_SERVER_TROUBLE, DNS_SERVFAIL, DNS_TIMEOUT, DNSError)
 from ..i18n import msg
 
 DNS_CACHE_SECONDS = 10.0   # how long an answer (or failure) is reused, at least
 DNS_CACHE_MAX = 300.0      # and at most, whatever the TTL says
-
-#: DNSError.kind values that mean "a DNS server did not do its job", as
-#: opposed to an answer about the name itself (nxdomain, no-address)
-SERVER_TROUBLE = ("timeout", "servfail", "refused", "no-nameservers", "error")
 
 
 @dataclass
@@ -37,9 +34,9 @@ class DNSHealth:
 
     #: questions a DNS server answered (records, no records, or NXDOMAIN)
     answered: int = 0
-    #: questions that failed with server trouble (SERVER_TROUBLE kinds)
+    #: questions that failed with server trouble (DNS_SERVER_TROUBLE kinds)
     trouble: int = 0
-    #: (name, rdtype) -> "ok", "nxdomain" or the trouble kind
+    #: (name, rdtype) -> "ok" or the DNSError.kind (errors.DNS_KINDS)
     results: dict = field(default_factory=dict)
 
     @property
@@ -51,7 +48,7 @@ class DNSHealth:
     def note(self, name: str, rdtype: str, value: "DNSAnswer | DNSError") -> None:
         key = (name.lower().rstrip("."), rdtype)
         if isinstance(value, DNSError):
-            if value.kind in SERVER_TROUBLE:
+            if value.kind in DNS_SERVER_TROUBLE:
                 self.trouble += 1
                 self.results[key] = value.kind
                 return
@@ -127,7 +124,7 @@ class DNS:
                     resolver = dns.asyncresolver.Resolver()
                 except Exception as exc:  # NoResolverConfiguration, OSError
                     raise DNSError(msg("no DNS server configured: {reason}",
-                                       reason=str(exc)), kind="no-nameservers") from None
+                                       reason=str(exc)), kind=DNS_NO_NAMESERVERS) from None
             if self.want_dnssec:
                 resolver.flags = dns.flags.RD | dns.flags.AD
             resolver.cache = None  # ours merges in-flight questions too
@@ -158,7 +155,7 @@ class DNS:
                 value = await asyncio.wait_for(asyncio.shield(entry), timeout)
             except TimeoutError:
                 value = DNSError(msg("DNS lookup of {name} timed out", name=name),
-                                 kind="timeout", name=name)
+                                 kind=DNS_TIMEOUT, name=name)
             except asyncio.CancelledError:
                 task = asyncio.current_task()
                 if entry.cancelled() and task is not None and not task.cancelling():
@@ -168,7 +165,7 @@ class DNS:
                 raise
             return _deliver(value, name, rdtype)
         if timeout <= 0:  # nothing asked, so nothing to cache or count
-            raise DNSError(msg("{name}: no time left", name=name), kind="timeout", name=name)
+            raise DNSError(msg("{name}: no time left", name=name), kind=DNS_TIMEOUT, name=name)
         pending: asyncio.Future = asyncio.get_running_loop().create_future()
         self._cache[key] = pending
         try:
@@ -191,27 +188,27 @@ class DNS:
         import dns.flags
         import dns.resolver
         if timeout <= 0:
-            raise DNSError(msg("{name}: no time left", name=name), kind="timeout", name=name)
+            raise DNSError(msg("{name}: no time left", name=name), kind=DNS_TIMEOUT, name=name)
         resolver = self._get_resolver()
         try:
             answer = await resolver.resolve(name, rdtype, lifetime=timeout,
                                             raise_on_no_answer=False, search=False)
         except dns.resolver.NXDOMAIN:
             raise DNSError(msg("{name} does not exist (NXDOMAIN)", name=name),
-                           kind="nxdomain", name=name) from None
+                           kind=DNS_NXDOMAIN, name=name) from None
         except dns.resolver.LifetimeTimeout:
             raise DNSError(msg("DNS lookup of {name} timed out", name=name),
-                           kind="timeout", name=name) from None
+                           kind=DNS_TIMEOUT, name=name) from None
         except dns.resolver.NoNameservers as exc:
             kind = _no_nameservers_kind(exc)
             raise DNSError(msg("DNS server answered {answer} for {name}",
                                answer=kind.upper(), name=name), kind=kind, name=name) from None
         except dns.resolver.YXDOMAIN:
-            raise DNSError(msg("{name} is too long", name=name), kind="error",
+            raise DNSError(msg("{name} is too long", name=name), kind=DNS_ERROR,
                            name=name) from None
         except (dns.exception.DNSException, ValueError, OSError, UnicodeError) as exc:
             raise DNSError(msg("DNS lookup of {name} failed: {reason}", name=name,
-                               reason=str(exc)), kind="error", name=name) from None
+                               reason=str(exc)), kind=DNS_ERROR, name=name) from None
         records = tuple(answer.rrset) if answer.rrset is not None else ()
         ad = bool(answer.response.flags & dns.flags.AD)
         ttl = answer.rrset.ttl if answer.rrset is not None else 0
@@ -247,9 +244,9 @@ class DNS:
         if addresses:
             return addresses
         if errors:
-            errors.sort(key=lambda e: e.kind == "nxdomain")
+            errors.sort(key=lambda e: e.kind == DNS_NXDOMAIN)
             raise errors[0]
-        raise DNSError(msg("{host} has no address", host=host), kind="no-address", name=host)
+        raise DNSError(msg("{host} has no address", host=host), kind=DNS_NO_ADDRESS, name=host)
 
 
 def _deliver(value: "DNSAnswer | DNSError", name: str, rdtype: str) -> DNSAnswer:
@@ -271,7 +268,7 @@ def _no_nameservers_kind(exc) -> str:
             except AttributeError:
                 pass
     if dns.rcode.SERVFAIL in rcodes:
-        return "servfail"
+        return DNS_SERVFAIL
     if dns.rcode.REFUSED in rcodes:
-        return "refused"
-    return "error"
+        return DNS_REFUSED
+    return DNS_ERROR

@@ -61,7 +61,7 @@ WARM_UP_MODULES = (
     "setupwizard.discovery.autodiscover", "setupwizard.discovery.ispdb",
     "setupwizard.discovery.mx", "setupwizard.discovery.providers",
     "setupwizard.discovery.srv", "setupwizard.discovery.guess",
-    "setupwizard.clientconfig", "setupwizard.autodiscover_xml",
+    "setupwizard.formats.clientconfig", "setupwizard.formats.autodiscover",
     "setupwizard.net.dns", "setupwizard.net.http", "setupwizard.net.tcp",
     "httpx", "dns.asyncresolver", "dns.resolver", "dns.rdtypes.ANY.MX",
     "dns.rdtypes.IN.SRV", "defusedxml.ElementTree",

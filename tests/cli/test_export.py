@@ -13,8 +13,8 @@ import subprocess
 
 import pytest
 
-from setupwizard.autodiscover_xml import parse_response
-from setupwizard.clientconfig import parse as parse_clientconfig
+from setupwizard.formats.autodiscover import parse_response
+from setupwizard.formats.clientconfig import parse as parse_clientconfig
 from setupwizard.i18n import Translator
 from tests.support import assert_clean, run_cli, run_main
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from setupwizard import providers as providers_module
+from setupwizard.providers import bundle as providers_module
 from setupwizard.providers import BUNDLE_NAME, ProviderDatabase, bundle_text
 from tests.lab.scenarios.providers_compare import GOOGLE_HOSTED, MAILBOX_ORG_ISPDB_IMAP
 from tests.support import assert_clean, run_cli, run_main

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from setupwizard.autodiscover_xml import (AutodiscoverDocumentError, parse_response,
+from setupwizard.formats.autodiscover import (AutodiscoverDocumentError, parse_response,
                                           request_body, security_of)
 from setupwizard.discovery.autodiscover import AutodiscoverSource
 from setupwizard.discovery.base import Context, DiscoveryOptions

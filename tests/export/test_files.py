@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from setupwizard.autodiscover_xml import OUTLOOK_NS, RESPONSE_NS, parse_response, \
+from setupwizard.formats.autodiscover import OUTLOOK_NS, RESPONSE_NS, parse_response, \
     write_response
-from setupwizard.clientconfig import parse as parse_clientconfig
+from setupwizard.formats.clientconfig import parse as parse_clientconfig
 from setupwizard.errors import ExportError, UsageError
 from setupwizard.export import Account, FORMATS, apple, domainkit, outlook, thunderbird
 from setupwizard.export.fields import (DISPLAY_NAME, MAX_NAME, MAX_USERNAME,

@@ -47,10 +47,10 @@ from typing import Literal, Sequence
 from xml.sax.saxutils import escape
 
 # AutodiscoverDocumentError lives in errors.py (the tree); still importable from here
-from .errors import AutodiscoverDocumentError, UsageError
-from .i18n import Message, msg
+from ..errors import AutodiscoverDocumentError, UsageError
+from ..i18n import Message, msg
 from .clientconfig import xml_text
-from .models import DEFAULT_PORTS, Server, check_hostname, is_hostname, parse_port
+from ..models import DEFAULT_PORTS, Server, check_hostname, is_hostname, parse_port
 
 REQUEST_NS = "http://schemas.microsoft.com/exchange/autodiscover/outlook/requestschema/2006"
 RESPONSE_NS = "http://schemas.microsoft.com/exchange/autodiscover/responseschema/2006"
@@ -253,7 +253,7 @@ def _write_protocol(account, server: Server, same_login: bool) -> None:
     import ipaddress
     import xml.etree.ElementTree as ET
 
-    from .models import to_ascii_domain
+    from ..models import to_ascii_domain
     if server.security not in WRITE_SECURITY:
         raise UsageError(f"unknown security {server.security!r} for {server.host}")
     if isinstance(server.port, bool) or not isinstance(server.port, int) \
@@ -360,7 +360,7 @@ def _server(element, protocol: str, kind: str, address: str | None, source: str,
 
 def _unsafe(value: str) -> bool:
     """True when ``value`` may not go into a protocol line (CR, LF, NUL...)."""
-    from .diagnostics.connection import UnsafeArgument, protocol_argument
+    from ..diagnostics.connection import UnsafeArgument, protocol_argument
     try:
         protocol_argument(value, "")
     except UnsafeArgument:
@@ -434,14 +434,6 @@ def _text(element, name: str) -> str | None:
         return None
     text = "".join(child.itertext()).strip()
     return text[:MAX_TEXT] or None
-
-
-    import ipaddress
-    try:
-        ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        return False
-    return True
 
 
 def _clean(text: str, limit: int = 120) -> str:

@@ -18,12 +18,12 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from typing import Iterator, Mapping
 
-from .errors import ConfigDocumentError, UsageError
-from .i18n import Message, msg
-from .models import (DEFAULT_PORTS, SECURITY_TO_SOCKET_TYPE, SOCKET_TYPES, AccountConfig,
+from ..errors import ConfigDocumentError, UsageError
+from ..i18n import Message, msg
+from ..models import (DEFAULT_PORTS, SECURITY_TO_SOCKET_TYPE, SOCKET_TYPES, AccountConfig,
                      EmailAddress, Hint, ProviderRef, Server, check_hostname, is_hostname,
                      to_ascii_domain)
-from .placeholders import expand
+from ..placeholders import expand
 
 __all__ = ["ClientConfig", "OAuth2", "WriteSpec", "parse", "write", "MAX_DOCUMENT_SIZE"]
 
