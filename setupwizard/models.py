@@ -112,6 +112,23 @@ def to_ascii_domain(domain: str) -> str | None:
     return ascii_domain
 
 
+def readable_login(username: str) -> str:
+    """``username`` as a person reads it: when it is an address whose domain
+    is in punycode (``älice@xn--lb-via.test``), the domain in Unicode
+    (``älice@läb.test``); anything else unchanged. Never raises.
+
+    The files keep the login exactly as the source gave it; screens and the
+    printed sheet show this form, which is how the user knows the address."""
+    local, at, domain = username.rpartition("@")
+    if not at or "xn--" not in domain.lower() or not domain.isascii():
+        return username
+    try:
+        import idna
+        return f"{local}@{idna.decode(domain)}"
+    except Exception:  # idna raises several unrelated types; all mean "leave it"
+        return username
+
+
 def _usable_ascii_name(text: str) -> bool:
     """An ASCII host name (is_hostname) whose last label is not a number (an
     IP address or a numeric top-level domain is no mail domain) and whose

@@ -185,10 +185,11 @@ def write(account: Account, out_dir: Path, *, lang: str) -> list[ExportedFile]:
 
 
 def file_stem(account: Account) -> str:
-    """A file name part for the account: the ASCII address with everything
-    but letters, digits, dot, hyphen, plus and @ replaced, at most 80 chars."""
-    stem = re.sub(r"[^A-Za-z0-9.@+-]+", "_", account.address.ascii).strip("._")
-    return stem[:80] or "account"
+    """A file name part for the account: the address as the user wrote it
+    (Unicode letters kept, never dropped), with what no file system accepts
+    replaced; see fields.file_part."""
+    from .fields import file_part
+    return file_part(account.address.text)
 
 
 def _server_fields(server: Server, account: Account) -> list[object]:

@@ -22,7 +22,7 @@ from typing import Iterable, Union
 
 from ..errors import UsageError
 from ..i18n import N_, Translator, msg
-from ..models import Hint, Server
+from ..models import Hint, Server, readable_login
 from . import Account, ExportedFile, write_file
 from . import android
 
@@ -154,7 +154,7 @@ def _servers(account: Account, tr: Translator) -> "_Markup":
 
 def _card(title: str, subtitle: str, server: Server, account: Account,
           tr: Translator) -> "_Markup":
-    username = _cut(server.username or account.address.text)
+    username = _cut(readable_login(server.username or account.address.text))
     host = _cut(server.host)
     return _el("article", {"class": "card"},
                _el("h2", {}, title),

@@ -55,6 +55,13 @@ class Citation:
     url: str
     what: str
     checked: str  # YYYY-MM-DD
+    #: ``what`` in German (the file's ``what_de``); empty when the file has none
+    what_de: str = ""
+
+    def what_in(self, lang: str) -> str:
+        """Which facts the page gives, in ``lang`` ('en' or 'de'); English
+        when the file has no text in that language."""
+        return self.what_de if lang == "de" and self.what_de else self.what
 
 
 @dataclass(frozen=True)

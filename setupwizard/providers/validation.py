@@ -56,7 +56,7 @@ _DEFAULT_AUTH = ["password-cleartext"]
 _SERVER_AUTH_SET = frozenset(SERVER_AUTH)
 _PLAIN_USERNAMES = frozenset({"%EMAILADDRESS%", "%EMAILLOCALPART%"})
 _HINT_KEYS = frozenset({"id", "kind", "en", "de", "url"})
-_SOURCE_KEYS = frozenset({"url", "what", "checked"})
+_SOURCE_KEYS = frozenset({"url", "what", "what_de", "checked"})
 
 _ID = re.compile(r"[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?")
 _HINT_ID = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?")
@@ -429,6 +429,7 @@ def _source(check: _Checker, table: dict, index: int) -> Citation | None:
     check.unknown_keys(table, _SOURCE_KEYS, where)
     url = check.string(table, "url", where, required=False)
     what = check.string(table, "what", where, required=False)
+    what_de = check.string(table, "what_de", where, required=False)
     checked = table.get("checked")
     if isinstance(checked, datetime.date):  # written without quotes: a TOML date
         checked = checked.isoformat()
@@ -446,7 +447,7 @@ def _source(check: _Checker, table: dict, index: int) -> Citation | None:
             check.warn(f"{where}.checked {checked!r} is not a real date")
     if url is None:
         return None
-    return Citation(url=url, what=what or "", checked=checked or "")
+    return Citation(url=url, what=what or "", checked=checked or "", what_de=what_de or "")
 
 
 # --------------------------------------------------------------------------

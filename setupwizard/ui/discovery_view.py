@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..errors import InvalidAddress
 from ..i18n import Message, Translator, msg
-from ..models import DiscoveryResult, Server
+from ..models import DiscoveryResult, Server, readable_login
 from ..discovery.base import SOURCE_LABELS
 from .terminal import Style, sanitize
 
@@ -85,31 +85,43 @@ def invalid_address_text(error: InvalidAddress, tr: Translator) -> str:
 
 def server_lines(servers: tuple[Server, ...], tr: Translator, style: Style,
                  direction: str) -> list[str]:
+    """Every server, each protocol under its own heading (in the order the
+    source gave them), later servers of a protocol as its alternatives.
+
+    A source may list POP3 after IMAP as one incoming list: a POP3 server
+    shown as an IMAP alternative would lead a user to set up IMAP on port
+    995. Nothing is left out: a server not shown is a server not known."""
+    protocols: dict[str, list[Server]] = {}
+    for server in servers:
+        protocols.setdefault(server.protocol, []).append(server)
     lines = []
-    for index, server in enumerate(servers):
+    for protocol, group in protocols.items():
         if direction == "incoming":
-            title = msg("Incoming mail ({protocol})", protocol=server.protocol.upper())
+            title = msg("Incoming mail ({protocol})", protocol=protocol.upper())
         else:
-            title = msg("Outgoing mail ({protocol})", protocol=server.protocol.upper())
-        head = title.render(tr) if index == 0 else msg("  alternative").render(tr)
-        security = SECURITY_LABELS[server.security].render(tr)
-        if server.security == "plain":
-            security = style(security, "red", "bold")
-        trust = "" if server.trusted else "  " + style(msg("(unconfirmed)").render(tr),
-                                                        "yellow")
-        lines.append(f"  {style(head, 'bold') if index == 0 else head}")
-        rows = [(tr("Server"), style(sanitize(server.host), "cyan") + trust),
-                (tr("Port"), str(server.port)), (tr("Encryption"), security)]
-        if server.username:
-            rows.append((tr("Username"), sanitize(server.username)))
-        if server.auth:
-            rows.append((tr("Sign-in"), ", ".join(_auth_label(a, tr) for a in server.auth)))
-        width = max(len(label) for label, _ in rows) + 1
-        for label, value in rows:
-            lines.append(f"      {label + ':':<{width}} {value}")
-        if index >= 2:
-            break
+            title = msg("Outgoing mail ({protocol})", protocol=protocol.upper())
+        for index, server in enumerate(group):
+            if index == 0:
+                lines.append(f"  {style(title.render(tr), 'bold')}")
+            else:
+                lines.append(f"  {msg('  alternative').render(tr)}")
+            lines.extend(_server_rows(server, tr, style))
     return lines
+
+
+def _server_rows(server: Server, tr: Translator, style: Style) -> list[str]:
+    security = SECURITY_LABELS[server.security].render(tr)
+    if server.security == "plain":
+        security = style(security, "red", "bold")
+    trust = "" if server.trusted else "  " + style(msg("(unconfirmed)").render(tr), "yellow")
+    rows = [(tr("Server"), style(sanitize(server.host), "cyan") + trust),
+            (tr("Port"), str(server.port)), (tr("Encryption"), security)]
+    if server.username:
+        rows.append((tr("Username"), sanitize(readable_login(server.username))))
+    if server.auth:
+        rows.append((tr("Sign-in"), ", ".join(_auth_label(a, tr) for a in server.auth)))
+    width = max(len(label) for label, _ in rows) + 1
+    return [f"      {label + ':':<{width}} {value}" for label, value in rows]
 
 
 AUTH_LABELS = {

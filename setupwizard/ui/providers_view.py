@@ -59,7 +59,7 @@ def provider_json(provider: Provider, lang: str) -> dict:
         "incoming": [_server_json(s) for s in provider.incoming],
         "outgoing": [_server_json(s) for s in provider.outgoing],
         "hints": [h.to_json(lang) for h in provider.hints],
-        "sources": [{"url": c.url, "what": c.what, "checked": c.checked or None}
+        "sources": [{"url": c.url, "what": c.what_in(lang), "checked": c.checked or None}
                     for c in provider.sources],
         "file": provider.path,
     }
@@ -167,8 +167,8 @@ def render_provider(provider: Provider, tr: Translator, style: Style) -> str:
         checked = msg("checked {date}", date=citation.checked).render(tr) \
             if citation.checked else tr("no check date")
         out.append(f"  {style(sanitize(citation.url), 'blue')} ({checked})")
-        if citation.what:
-            out.append(f"    {sanitize(citation.what)}")
+        if citation.what_in(tr.lang):
+            out.append(f"    {sanitize(citation.what_in(tr.lang))}")
     return "\n".join(out)
 
 

@@ -457,7 +457,7 @@ class Wizard:
         folder = self.o.out or Path(f"setupwizard-{address.ascii}")
         formats = [DEVICE_FORMATS[d] for d in devices]
         results = write_formats(account, formats, folder, lang=self.tr.lang)
-        if "android" in devices:
+        if any(r.name == "android" and r.files for r in results):  # else: its reason below
             from ..export.android import terminal_qr
             self.say("")
             self.say(self.tr("Scan this code with the Thunderbird app on your Android "
