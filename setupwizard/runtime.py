@@ -134,8 +134,11 @@ async def gather_settled(tasks: Sequence[Callable[[], Awaitable[Any]]], *,
     if not running:
         return []
     timeout = deadline.remaining() if deadline is not None else None
-    done, pending = await asyncio.wait(running, timeout=timeout)
-    await cancel_all(pending)
+    try:
+        done, pending = await asyncio.wait(running, timeout=timeout)
+    finally:
+        # also when we are cancelled ourselves: nothing may outlive us
+        await cancel_all(running)
     out = []
     for task in running:
         if task in pending or task.cancelled():
@@ -148,12 +151,18 @@ async def gather_settled(tasks: Sequence[Callable[[], Awaitable[Any]]], *,
 
 
 async def cancel_all(tasks) -> None:
-    """Cancel ``tasks`` and wait until each has really stopped."""
-    tasks = [t for t in tasks if not t.done()]
-    for task in tasks:
+    """Cancel ``tasks`` that are still running and wait until each has really
+    stopped; the error of any that ended with one counts as seen (the caller
+    no longer wants it, and asyncio would print it as "never retrieved")."""
+    tasks = list(tasks)
+    running = [t for t in tasks if not t.done()]
+    for task in running:
         task.cancel()
-    if tasks:
-        await asyncio.wait(tasks)
+    if running:
+        await asyncio.wait(running)
+    for task in tasks:
+        if not task.cancelled():
+            task.exception()
 
 
 async def settle(run: Callable[[], Awaitable["Outcome"]], *, name: str = "",
