@@ -78,6 +78,14 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
         if not argv and env.stdin_isatty and env.stdout_isatty:
             argv = ["wizard"]  # a person at a terminal: start the guided flow
         args = parser.parse_args(argv)
+        if args.command is None and not args.version and env.stdin_isatty and \
+                env.stdout_isatty:
+            # only options such as --lang: a person at a terminal still
+            # means the guided flow, in that language
+            args = parser.parse_args(["wizard", *argv])
+        if getattr(args, "lang", None) is None and any(
+                a == "--lang" or a.startswith("--lang=") for a in argv):
+            args.lang = tr.lang  # "--lang de wizard": the subcommand's default hid it
         if args.version:
             from .. import __version__
             print_line(env, f"setupwizard {__version__}")

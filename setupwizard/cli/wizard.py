@@ -19,7 +19,7 @@ def run(args, env: Environment, tr: Translator) -> int:
 
     from ..net import Network
     from ..providers import ProviderDatabase
-    from ..ui.prompter import Cancelled, MissingAnswer, Prompter
+    from ..ui.prompter import Cancelled, MissingAnswer, Prompter, terminal_width
     from ..ui.wizard import DEVICES, Wizard, WizardOptions
 
     net = net_options(args, tr)
@@ -51,7 +51,8 @@ def run(args, env: Environment, tr: Translator) -> int:
         ("name", args.name)) if value is not None}
     prompter = Prompter(tr=tr, interactive=interactive, assume_yes=args.yes, answers=answers,
                         output=lambda text: (env.stdout.write(text + "\n"),
-                                             env.stdout.flush()))
+                                             env.stdout.flush()),
+                        width=terminal_width if env.stdout_isatty else None)
     with Network(net) as network:
         # a broken --ca-file is a usage error now; the TLS context itself is
         # built by the warm-up while the user types (ui/wizard.py)
@@ -64,8 +65,11 @@ def run(args, env: Environment, tr: Translator) -> int:
             env.stderr.write("\n" + prompter.tr("Stopped. Nothing was changed.") + "\n")
             return ExitStatus.INTERRUPTED
         except MissingAnswer as exc:
-            raise UsageError(msg("no terminal to ask on: give the answer with {flag}",
-                                 flag=exc.flag)) from None
+            if len(exc.flags) == 1:
+                raise UsageError(msg("no terminal to ask on: give the answer with {flag}",
+                                     flag=exc.flags[0])) from None
+            raise UsageError(msg("no terminal to ask on: give the answers with {flags}",
+                                 flags=", ".join(exc.flags))) from None
         except WizardStopped as exc:
             env.stderr.write(sanitize(prompter.tr.render(exc.message)) + "\n")
             return exc.status

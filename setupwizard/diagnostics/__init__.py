@@ -18,6 +18,7 @@ from ..i18n import msg
 from ..models import DEFAULT_PORTS, DiscoveryResult, EmailAddress, Server
 from ..net import Deadline, Network
 from ..trust import Confirmation, trust_basis
+from .codes import reconcile_logins
 from .connection import Transcript
 from .engine import Check, ProbeOptions, probe_server
 from .protocols import Credentials
@@ -184,6 +185,7 @@ async def diagnose_async(address: str | EmailAddress, servers: Sequence[Server],
         checks.extend(redactor.check(c) for c in server_checks)
         reports.append(ServerReport(server, tuple(addresses), server_status(server_checks),
                                     trust[index]))
+    checks = reconcile_logins(checks)  # one account, one explanation (codes.py)
     down = network_down(servers, checks)
     if down is not None:
         checks.append(down)

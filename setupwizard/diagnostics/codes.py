@@ -7,7 +7,12 @@ enhanced status codes for SMTP), then the plain reply.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .protocols import Reply
+
+if TYPE_CHECKING:
+    from .engine import Check
 
 # (substring, finding id), matched case-insensitively against the reply text
 PROVIDER_TEXTS = (
@@ -98,3 +103,33 @@ def classify_login(protocol: str, reply: Reply, *, oauth2_expected: bool = False
             any(t in text for t in AMBIGUOUS_TEXTS):
         return "login.wrong-password"
     return "login.failed"
+
+
+#: findings a vague refusal ("AUTHENTICATE failed.") may have been given
+_VAGUE_FINDINGS = ("login.wrong-password", "login.failed")
+
+
+def _vague(check: "Check") -> bool:
+    """A refusal that names no cause: no response code, only a text such as
+    Microsoft's "AUTHENTICATE failed." or "Logon failure: unknown user name
+    or bad password." (the same words for a wrong password and for
+    password sign-in switched off)."""
+    response = str(check.details.get("response", ""))
+    if "[" in response:  # a machine-readable code: [AUTHENTICATIONFAILED], [AUTH]
+        return False
+    text = str(check.details.get("text", "")).lower()
+    return not text or any(t in text for t in AMBIGUOUS_TEXTS) or \
+        "logon failure" in text or "bad password" in text
+
+
+def reconcile_logins(checks: "list[Check]") -> "list[Check]":
+    """``checks`` with one explanation for one account: when a server says
+    plainly that password sign-in is switched off, a vague refusal from
+    another server of the same run means the same (one password, one
+    account), not a wrong password beside it."""
+    import dataclasses
+    if not any(c.id == "login.oauth2-required" and c.status == "fail" for c in checks):
+        return checks
+    return [dataclasses.replace(c, id="login.oauth2-required")
+            if c.id in _VAGUE_FINDINGS and c.status == "fail" and _vague(c) else c
+            for c in checks]

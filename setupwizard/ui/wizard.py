@@ -17,7 +17,7 @@ from pathlib import Path
 from ..errors import InvalidAddress, UsageError, WizardStopped
 from ..i18n import Message, Translator, msg
 from ..models import DiscoveryResult, EmailAddress, Server, SourceReport
-from .prompter import Choice, Prompter
+from .prompter import Choice, MissingAnswer, Prompter
 from .terminal import Style, sanitize
 
 DEVICES = ("thunderbird", "outlook", "apple", "android", "other")
@@ -48,6 +48,23 @@ class WizardOptions:
     servers: tuple[Server, ...] = ()
     net: object = None
     discovery: object = None
+
+
+#: failures that a setting causes (a name, a port, encryption), not the password
+_SETTING_FAILURES = ("dns.", "connect.", "tls.", "starttls.", "certificate.", "greeting.",
+                     "protocol.", "login.encryption-required")
+
+
+def _after_failure_default(report) -> str:
+    """The choice the cause suggests: typing the password again for a
+    wrong password, changing a setting when the server could not be
+    reached or trusted, else reading the full report."""
+    failed = [c.id for c in report.checks if c.status == "fail"]
+    if "login.wrong-password" in failed:
+        return "retry"
+    if any(f.startswith(_SETTING_FAILURES) for f in failed):
+        return "edit"
+    return "details"
 
 
 def _oauth2_only(server: Server) -> bool:
@@ -106,6 +123,9 @@ class Wizard:
         self.confirmed: str | None = None
         #: the warm-up thread while it may still run (see start_warm_up)
         self._warm_up: threading.Thread | None = None
+        #: what the sign-in test showed, for the end summary: "works",
+        #: "failed" (the user went on anyway), "not-tested" or "oauth2"
+        self.login = "not-tested"
 
     @property
     def tr(self) -> Translator:
@@ -159,11 +179,27 @@ class Wizard:
                 return invalid_address_text(exc, self.tr)
             return None
 
-        text = self.p.text("address", self.tr("Your e-mail address:"), validate=check)
+        try:
+            text = self.p.text("address", self.tr("Your e-mail address:"), validate=check)
+        except MissingAnswer:
+            self._note_scripted_gaps()
+            raise
         try:
             return EmailAddress.parse(text)
         except InvalidAddress as exc:  # a flag gave a bad address
             raise UsageError(invalid_address_text(exc, self.tr)) from None
+
+    def _note_scripted_gaps(self) -> None:
+        """Without an address nothing can be looked up: name, with it, every
+        other flag a scripted run will certainly need, so one message says
+        all (--protocol too: most providers offer both IMAP and POP3)."""
+        if self.o.protocol is None and not self.o.servers:
+            self.p.note_missing("protocol")
+        if self.o.test_login and self.o.password is None:
+            self.p.note_missing("password")
+        if self.o.devices is None:
+            self.p.note_missing("devices")
+        self.p.check_answers()  # raises, naming them all
 
     def discover(self, address: EmailAddress) -> DiscoveryResult | None:
         from ..discovery import discover
@@ -213,7 +249,8 @@ class Wizard:
             self.show_untrusted(address, servers)
             if not self.p.confirm("confirm-untrusted",
                                   self.tr("Do these servers really belong to your e-mail "
-                                          "provider?"), default=False):
+                                          "provider?"), default=False,
+                                  scripted=True):
                 return self.enter_servers(address)
             # the password may go to them now (trust.py): say how it was confirmed
             self.confirmed = "flag" if self.p.assume_yes else "prompt"
@@ -268,6 +305,7 @@ class Wizard:
             raise WizardStopped(self.tr("No incoming mail server is known. Please give one "
                                         "with --imap or --pop3."))
         protocol = self.o.protocol
+        limited = False
         if protocol is None and imap and pop3:
             self.say("")
             topic = TOPICS["imap-vs-pop3"]
@@ -308,12 +346,17 @@ class Wizard:
             raise WizardStopped(msg("This provider offers no {protocol} server.",
                                     protocol=protocol.upper()))
         keep = True
-        if protocol == "pop3":
-            keep = self.o.keep_on_server if self.o.keep_on_server is not None else \
-                self.p.confirm("leave-on-server", self.tr("Leave a copy of each message on "
-                                                          "the server? (Recommended: then "
-                                                          "the webmail still shows it.)"),
-                               default=True)
+        if protocol == "pop3" and self.o.keep_on_server is not None:
+            keep = self.o.keep_on_server
+        elif protocol == "pop3" and limited:
+            # POP3 was chosen to free space at the provider: a copy would fill it again
+            keep = self.p.confirm("leave-on-server", self.tr(
+                "Leave a copy of each message on the server? It would keep using the "
+                "space there."), default=False)
+        elif protocol == "pop3":
+            keep = self.p.confirm("leave-on-server", self.tr(
+                "Leave a copy of each message on the server? (Recommended: then the webmail "
+                "still shows it.)"), default=True)
         return chosen, outgoing, keep
 
     def show_hints(self, result: DiscoveryResult | None) -> None:
@@ -326,7 +369,9 @@ class Wizard:
             self.say(f"  {self.style(mark, 'yellow')} {sanitize(hint.in_lang(self.tr.lang))}")
             if hint.url:
                 self.say(f"    {self.style(sanitize(hint.url), 'blue')}")
-        self.p.confirm("continue", self.tr("Done? Continue"), default=True)
+        if any(hint.kind in ("action", "warning") for hint in result.config.hints):
+            # something to do at the provider first: wait for it (a "no" meant nothing)
+            self.p.pause("continue", self.tr("Press Enter when you have done this."))
 
     # -- the live sign-in test ------------------------------------------------
     def test_login(self, address: EmailAddress, incoming: list[Server],
@@ -335,6 +380,7 @@ class Wizard:
         if not self.o.test_login:
             return incoming, outgoing
         if _oauth2_only(incoming[0]):
+            self.login = "oauth2"
             # a password test would only fail: say what to do instead
             from ..explain.topics import TOPICS
             self.say("")
@@ -348,9 +394,16 @@ class Wizard:
         password = self.o.password
         while True:
             if password is None:
+                if not self.p.interactive:
+                    # no --password-stdin: go on to find what else is missing;
+                    # export() names it all before anything is written
+                    self.p.note_missing("password")
+                    return incoming, outgoing
                 self.say("")
                 password = self.p.password("password", self.tr("Your password (it is not "
-                                                               "shown and not saved):"))
+                                                               "shown and not saved):"),
+                                           validate=self._check_password)
+            self.p.check_answers()  # nothing is sent while an answer is missing
             servers = [incoming[0], outgoing[0]]
             self.say(self.tr("Testing sign-in ..."))
             # every time limit comes from network.timeouts (runtime.Timeouts)
@@ -358,11 +411,37 @@ class Wizard:
                               options=ProbeOptions(), confirmed=self.confirmed)
             self.summarise(report)
             if report.verdict != "problem":
+                self.login = "works"
                 self.say(self.style(self.tr("Sign-in works for receiving and sending."),
                                     "green", "bold"))
                 return incoming, outgoing
             if not self.p.interactive:
                 raise WizardStopped(self.tr("The sign-in test failed; see above."))
+            choice = self.after_failure(report)
+            if choice == "retry":
+                password = None
+            elif choice == "edit":
+                incoming, outgoing = self.edit(incoming, outgoing)
+            elif choice == "continue":
+                self.login = "failed"
+                return incoming, outgoing
+            else:
+                raise WizardStopped(self.tr("Stopped. Nothing was written."), status=1)
+
+    def _check_password(self, password: str) -> str | None:
+        if password:
+            return None
+        return self.tr("The password is empty. Please type it; the letters stay hidden "
+                       "while you type.")
+
+    def after_failure(self, report) -> str:
+        """What the user wants after a failed test: "retry", "edit",
+        "continue" or "quit". Showing the full diagnosis is answered here
+        and asked again: it never signs in again (a wrong password sent
+        once more could lock the account)."""
+        from .diagnose_view import render_text
+        default = _after_failure_default(report)
+        while True:
             choice = self.p.select("after-failure", self.tr("What now?"), [
                 Choice("retry", self.tr("Type the password again")),
                 Choice("edit", self.tr("Change a setting (server, port, encryption, "
@@ -370,18 +449,10 @@ class Wizard:
                 Choice("details", self.tr("Show the full diagnosis")),
                 Choice("continue", self.tr("Continue anyway")),
                 Choice("quit", self.tr("Stop here")),
-            ], default="retry")
-            if choice == "retry":
-                password = None
-            elif choice == "edit":
-                incoming, outgoing = self.edit(incoming, outgoing)
-            elif choice == "details":
-                from .diagnose_view import render_text
-                self.say(render_text(report, self.tr, self.style))
-            elif choice == "continue":
-                return incoming, outgoing
-            else:
-                raise WizardStopped(self.tr("Stopped. Nothing was written."), status=1)
+            ], default=default)
+            if choice != "details":
+                return choice
+            self.say(render_text(report, self.tr, self.style))
 
     def summarise(self, report) -> list:
         from .diagnose_view import check_texts
@@ -445,8 +516,7 @@ class Wizard:
         if devices is None:
             self.say("")
             devices = tuple(self.p.checkbox(
-                "devices", self.tr("Where do you want to read your mail? (space bar to "
-                                   "choose, Enter to finish)"),
+                "devices", self.tr("Where do you want to read your mail?"),
                 [Choice(d, DEVICE_LABELS[d].render(self.tr)) for d in DEVICES],
                 default=("thunderbird",)))
         config = result.config if result is not None else None
@@ -456,6 +526,7 @@ class Wizard:
                           hints=config.hints if config else (), leave_on_server=keep)
         folder = self.o.out or Path(f"setupwizard-{address.ascii}")
         formats = [DEVICE_FORMATS[d] for d in devices]
+        self.p.check_answers()  # nothing is written while an answer is missing
         results = write_formats(account, formats, folder, lang=self.tr.lang)
         if any(r.name == "android" and r.files for r in results):  # else: its reason below
             from ..export.android import terminal_qr
@@ -469,5 +540,23 @@ class Wizard:
         for r in results:
             if r.problem is not None:
                 self.say(self.style(self.tr.render(r.problem), "red"))
-        self.say(self.style(self.tr("All done. Enjoy your mail!"), "green", "bold"))
+        self.say(self.end_summary(all(r.ok for r in results)))
         return results
+
+    def end_summary(self, files_ok: bool) -> str:
+        """The last line: what was confirmed and what was not (only a
+        sign-in that worked, and every file written, earn "All done")."""
+        if self.login == "works" and files_ok:
+            return self.style(self.tr("All done. Enjoy your mail!"), "green", "bold")
+        if self.login == "works":
+            text = self.tr("Sign-in works, but not every file could be made; see above.")
+        elif self.login == "failed":
+            text = self.tr("The files are ready, but the sign-in test failed: your mail "
+                           "program cannot sign in until the problem above is solved.")
+        elif self.login == "oauth2":
+            text = self.tr("The files are ready. Your mail program opens your provider's "
+                           "sign-in page the first time it connects.")
+        else:
+            text = self.tr("The files are ready. The sign-in was not tested, so it is not "
+                           "yet known whether your password works.")
+        return self.style(text, "yellow", "bold")

@@ -212,7 +212,7 @@ def test_failed_test_then_edit_a_setting(lab, out):
                   "alice@lab.test", "--imap", f"{host}:995/tls", "--smtp", host)
     answer(child, "Your password", CANARY + ENTER)
     child.expect("makes no sense")                              # a POP3 port for IMAP
-    answer(child, "What now", DOWN + ENTER)                       # change a setting
+    answer(child, "What now", ENTER)                  # change a setting: the default here
     answer(child, "Which setting", ENTER)                         # the incoming server
     child.expect("name:port/encryption")
     child.send("\x15" * 3 + f"{host}:993/tls" + ENTER)            # clear the default, type
