@@ -14,7 +14,7 @@ import pexpect
 import pyte
 import pytest
 
-from tests.cli import run_cli
+from tests.support import run_cli
 
 CANARY = "Canary-Pw-7f3a9c"
 DOWN, UP, ENTER, SPACE, CTRL_C = "\x1b[B", "\x1b[A", "\r", " ", "\x03"
