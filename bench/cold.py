@@ -124,6 +124,12 @@ def minimal(lab: Lab, host: str) -> float:
     return elapsed
 
 
+def python_pass() -> float:
+    start = time.perf_counter()
+    subprocess.run([c.PYTHON, "-c", "pass"], env=env(), check=True)
+    return time.perf_counter() - start
+
+
 def measure(args) -> c.Result:
     result = c.Result("cold", "cold discover <= 0.25 s and <= 2.0x a minimal httpx+dnspython "
                               "fetch; racing <= 1.15x the answering source; exit <= 100 ms "
@@ -132,15 +138,22 @@ def measure(args) -> c.Result:
         for _ in range(2):  # warm the page cache and the lab
             tool(lab, "alice@cold.test")
             minimal(lab, "autoconfig.cold.test")
-        cold, mini, late, late_alone, exits = [], [], [], [], []
-        for _ in range(args.repeat):
-            cold.append(tool(lab, "alice@cold.test")[0])
-            mini.append(minimal(lab, "autoconfig.cold.test"))
+        cold, mini, late, late_alone, exits, bare = [], [], [], [], [], []
+
+        def run_late() -> None:
             wall, exit_after = tool(lab, "alice@late.test")
             late.append(wall)
             exits.append(exit_after)
-            late_alone.append(minimal(lab, "autoconfig.late.test"))
-    m_cold, m_mini = c.median(cold), c.median(mini)
+
+        steps = [lambda: cold.append(tool(lab, "alice@cold.test")[0]),
+                 lambda: mini.append(minimal(lab, "autoconfig.cold.test")),
+                 run_late,
+                 lambda: late_alone.append(minimal(lab, "autoconfig.late.test"))]
+        for i in range(args.repeat):  # interleaved; the order rotates every round
+            for step in steps[i % 4:] + steps[:i % 4]:
+                step()
+            bare.append(python_pass())
+    m_cold, m_mini, m_bare = c.median(cold), c.median(mini), c.median(bare)
     m_late, m_alone, m_exit = c.median(late), c.median(late_alone), c.median(exits)
     result.measured += [
         f"cold discover --json (instant autoconfig): median {c.ms(m_cold):.0f} ms; minimal "
@@ -150,6 +163,10 @@ def measure(args) -> c.Result:
         f"{c.ms(m_alone):.0f} ms",
         f"from the answer on the pipe to the process's exit: median {c.ms(m_exit):.0f} ms",
     ]
+    result.notes.append(
+        f"python -c pass in the same venv: {c.ms(m_bare):.0f} ms (median of {args.repeat}); "
+        f"cold discover minus that: {c.ms(m_cold - m_bare):.0f} ms, minimal script minus "
+        f"that: {c.ms(m_mini - m_bare):.0f} ms")
     result.checks += [
         c.Check("cold discover", m_cold, "<=", MAX_COLD_S, "s"),
         c.Check("cold discover / minimal script", m_cold / m_mini, "<=", MAX_COLD_RATIO),
