@@ -92,9 +92,7 @@ def build_lab() -> Lab:
 
 
 def env() -> dict:
-    out = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANG"))}
-    out.update(LANG="C.UTF-8", NO_COLOR="1", PYTHONPATH=str(c.ROOT))
-    return out
+    return c.child_env()
 
 
 def tool(lab: Lab, address: str) -> tuple[float, float]:
