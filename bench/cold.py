@@ -33,6 +33,7 @@ Measured, interleaved, whole processes (medians):
 from __future__ import annotations
 
 import os
+import resource
 import subprocess
 import time
 
@@ -92,9 +93,11 @@ def build_lab() -> Lab:
 
 
 def env() -> dict:
-    out = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANG"))}
-    out.update(LANG="C.UTF-8", NO_COLOR="1", PYTHONPATH=str(c.ROOT))
-    return out
+    return c.child_env()
+
+
+#: user+system CPU seconds of the cold.test children, by kind (for the notes)
+CPU: dict[str, list[float]] = {"tool": [], "minimal": []}
 
 
 def tool(lab: Lab, address: str) -> tuple[float, float]:
@@ -106,8 +109,11 @@ def tool(lab: Lab, address: str) -> tuple[float, float]:
                             stdin=subprocess.DEVNULL, env=env())
     line = proc.stdout.readline()
     printed = time.perf_counter()
-    proc.wait()
+    _, status, usage = os.wait4(proc.pid, 0)
     ended = time.perf_counter()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if address == "alice@cold.test":
+        CPU["tool"].append(usage.ru_utime + usage.ru_stime)
     if b'"autoconfig"' not in line:
         raise RuntimeError(f"unexpected answer: {line[:200]!r}")
     return ended - start, ended - printed
@@ -115,13 +121,25 @@ def tool(lab: Lab, address: str) -> tuple[float, float]:
 
 def minimal(lab: Lab, host: str) -> float:
     ip, port = lab.dns
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    out = subprocess.run([c.PYTHON, "-c", MINIMAL, host, AC, ip, str(port), lab.ca_file],
-                         capture_output=True, text=True, env=env())
+    proc = subprocess.Popen([c.PYTHON, "-c", MINIMAL, host, AC, ip, str(port), lab.ca_file],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env())
+    stdout, stderr = proc.communicate()
     elapsed = time.perf_counter() - start
-    if out.stdout.strip() != "200":
-        raise RuntimeError(f"minimal script failed: {out.stderr[-500:]}")
+    if stdout.strip() != "200":
+        raise RuntimeError(f"minimal script failed: {stderr[-500:]}")
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if host.startswith("autoconfig.cold."):  # the difference is this child's
+        CPU["minimal"].append(after.ru_utime + after.ru_stime
+                              - before.ru_utime - before.ru_stime)
     return elapsed
+
+
+def python_pass() -> float:
+    start = time.perf_counter()
+    subprocess.run([c.PYTHON, "-c", "pass"], env=env(), check=True)
+    return time.perf_counter() - start
 
 
 def measure(args) -> c.Result:
@@ -132,15 +150,22 @@ def measure(args) -> c.Result:
         for _ in range(2):  # warm the page cache and the lab
             tool(lab, "alice@cold.test")
             minimal(lab, "autoconfig.cold.test")
-        cold, mini, late, late_alone, exits = [], [], [], [], []
-        for _ in range(args.repeat):
-            cold.append(tool(lab, "alice@cold.test")[0])
-            mini.append(minimal(lab, "autoconfig.cold.test"))
+        cold, mini, late, late_alone, exits, bare = [], [], [], [], [], []
+
+        def run_late() -> None:
             wall, exit_after = tool(lab, "alice@late.test")
             late.append(wall)
             exits.append(exit_after)
-            late_alone.append(minimal(lab, "autoconfig.late.test"))
-    m_cold, m_mini = c.median(cold), c.median(mini)
+
+        steps = [lambda: cold.append(tool(lab, "alice@cold.test")[0]),
+                 lambda: mini.append(minimal(lab, "autoconfig.cold.test")),
+                 run_late,
+                 lambda: late_alone.append(minimal(lab, "autoconfig.late.test"))]
+        for i in range(args.repeat):  # interleaved; the order rotates every round
+            for step in steps[i % 4:] + steps[:i % 4]:
+                step()
+            bare.append(python_pass())
+    m_cold, m_mini, m_bare = c.median(cold), c.median(mini), c.median(bare)
     m_late, m_alone, m_exit = c.median(late), c.median(late_alone), c.median(exits)
     result.measured += [
         f"cold discover --json (instant autoconfig): median {c.ms(m_cold):.0f} ms; minimal "
@@ -150,6 +175,14 @@ def measure(args) -> c.Result:
         f"{c.ms(m_alone):.0f} ms",
         f"from the answer on the pipe to the process's exit: median {c.ms(m_exit):.0f} ms",
     ]
+    result.notes.append(
+        f"python -c pass in the same venv: {c.ms(m_bare):.0f} ms (median of {args.repeat}); "
+        f"cold discover minus that: {c.ms(m_cold - m_bare):.0f} ms, minimal script minus "
+        f"that: {c.ms(m_mini - m_bare):.0f} ms")
+    result.notes.append(
+        f"CPU (user+system) of the cold processes: tool {c.ms(c.median(CPU['tool'])):.0f} ms, "
+        f"minimal script {c.ms(c.median(CPU['minimal'])):.0f} ms (medians): the wall times "
+        "above include waiting for the 2 shared cores")
     result.checks += [
         c.Check("cold discover", m_cold, "<=", MAX_COLD_S, "s"),
         c.Check("cold discover / minimal script", m_cold / m_mini, "<=", MAX_COLD_RATIO),

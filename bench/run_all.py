@@ -27,7 +27,7 @@ sys.path.insert(0, str(HERE))
 import _common as c  # noqa: E402
 
 #: In the order they run (cheap ones first).
-BENCHMARKS = ("startup", "providers_load", "race", "batch", "diagnose")
+BENCHMARKS = ("startup", "providers_load", "cold", "diagnose", "wizard", "batch")
 
 
 def run(name: str, quiet: bool) -> tuple[dict, float]:

@@ -239,15 +239,18 @@ def test_echoed_token_forms_never_leave_the_tool():
 #: runs the CLI as ``python -m setupwizard`` does, then writes the process's
 #: own peak RSS (VmHWM: this program's memory only; getrusage would also count
 #: the pytest process it was forked from) to the file named in PEAK_FILE
+# the peak is written by an atexit handler: the command ends the process
+# itself once it has answered (cli.main.entry), running atexit handlers but
+# no ``finally`` of its caller
 MEASURED = """
-import runpy, sys
-try:
-    runpy.run_module("setupwizard", run_name="__main__", alter_sys=True)
-finally:
+import atexit, runpy, sys
+def write_peak():
     with open("/proc/self/status") as status:
         peak = next(line for line in status if line.startswith("VmHWM:")).split()[1]
     with open(__import__("os").environ["PEAK_FILE"], "w") as out:
         out.write(peak)
+atexit.register(write_peak)
+runpy.run_module("setupwizard", run_name="__main__", alter_sys=True)
 """
 
 

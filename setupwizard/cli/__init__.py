@@ -1,7 +1,8 @@
 """The command line of setupwizard, on top of the library.
 
-``main`` (``cli/main.py``) is the console script ``setupwizard`` and the one
-place where exceptions become exit statuses; ``parser`` holds every flag and
+``main`` (``cli/main.py``) is the one place where exceptions become exit
+statuses (``entry`` there is the console script ``setupwizard``: main, then
+a quick process exit); ``parser`` holds every flag and
 help text; ``options`` the typed options built once from argv; ``secrets``
 reads passwords; one module per command (``discover``, ``diagnose``,
 ``export``, ``check_domain``, ``providers``, ``wizard``, ``explain``).

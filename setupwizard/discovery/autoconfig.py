@@ -4,6 +4,7 @@ reads a clientConfig from any URL (also used by ``ispdb`` and ``mx``)."""
 
 from __future__ import annotations
 
+from typing import Callable
 from urllib.parse import quote, urlsplit
 
 from ..errors import DNS_ABOUT_THE_NAME, ConfigDocumentError, DNSError, RedirectRefused
@@ -43,7 +44,8 @@ def _same_site(host: str, domain: str) -> bool:
 
 
 async def fetch_clientconfig(ctx: Context, url: str, *, source: str, trusted: bool,
-                             redirect_policy=https_only, site: str | None = None,
+                             redirect_policy=https_only,
+                             site: str | Callable[[], str] | None = None,
                              missing_host_is_not_found: bool = True) -> Outcome:
     """GET ``url`` and read it as a clientConfig for ``ctx.address``.
 
@@ -51,7 +53,9 @@ async def fetch_clientconfig(ctx: Context, url: str, *, source: str, trusted: bo
     usable servers; raises NetworkError or returns an error Outcome for
     anything else (server errors, HTML, hostile or broken XML). ``site`` is
     the domain the answer is expected from: a redirect that leaves it makes
-    the result untrusted. A 404/410 answer is not-found with ``kind``
+    the result untrusted; it may be a function giving that domain, called only
+    after a redirect (the Public Suffix List behind it costs tens of
+    milliseconds to load, and most answers come without one). A 404/410 answer is not-found with ``kind``
     "absent". A host that does not exist is not-found too, unless
     ``missing_host_is_not_found`` is false (then its DNSError is raised).
     """
@@ -82,7 +86,8 @@ async def fetch_clientconfig(ctx: Context, url: str, *, source: str, trusted: bo
                                     url=_short_url(response.url)))
     warnings = []
     final_host = urlsplit(response.url).hostname or ""
-    if response.redirects and site and not _same_site(final_host, site):
+    if response.redirects and site and not _same_site(
+            final_host, site() if callable(site) else site):
         trusted = False
         warnings.append(msg("{url} redirected to another domain, {host}; these settings "
                             "need your confirmation", url=_short_url(url), host=final_host))

@@ -26,6 +26,7 @@ domain makes the result untrusted, with a warning naming the other host.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
@@ -90,7 +91,10 @@ def _rank(attempt) -> int:
 class _Chain:
     """What one lookup has gone through so far, across redirects."""
 
-    base: str
+    #: the address's domain; ``base`` (its registrable domain) is worked out
+    #: only when a redirect asks, since the Public Suffix List costs tens of
+    #: milliseconds to load and most lookups never redirect
+    domain: str
     trusted: bool = True
     redirects: int = 0
     addresses: set[str] = field(default_factory=set)
@@ -98,6 +102,10 @@ class _Chain:
     warnings: list[Message] = field(default_factory=list)
     #: the last redirect, to explain a failure after it
     via: str | None = None
+
+    @functools.cached_property
+    def base(self) -> str:
+        return _base(self.domain)
 
 
 def autodiscover_urls(domain: str) -> tuple[str, str, str]:
@@ -118,7 +126,7 @@ class AutodiscoverSource:
         Network failures of single URLs become part of the summary.
         """
         address = ctx.address
-        chain = _Chain(base=_base(address.ascii_domain), addresses={address.ascii.lower()})
+        chain = _Chain(domain=address.ascii_domain, addresses={address.ascii.lower()})
         results = await self._round(ctx, address, chain)
         while True:
             winner = next((r for r in results if isinstance(r, _Answer)), None)

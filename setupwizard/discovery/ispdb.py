@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from urllib.parse import quote, urlsplit
 
 from .autoconfig import fetch_clientconfig
@@ -23,7 +24,7 @@ async def fetch_ispdb(ctx: Context, domain: str, *, source: str, trusted: bool =
     # a redirect away from the ISPDB's domain makes the answer untrusted, as
     # for every other source (fetch_clientconfig warns about it)
     return await fetch_clientconfig(ctx, ispdb_url(base, domain), source=source,
-                                    trusted=trusted, site=_site(urlsplit(base).hostname or ""),
+                                    trusted=trusted, site=partial(_site, urlsplit(base).hostname or ""),
                                     missing_host_is_not_found=missing_host_is_not_found)
 
 

@@ -171,7 +171,13 @@ class DNS:
         try:
             value: DNSAnswer | DNSError = await self._ask(name, rdtype, timeout)
         except DNSError as exc:
-            value = exc
+            # cached bare: its traceback and the dnspython exception behind
+            # it (``raise ... from None`` only hides that one) hold the
+            # frames and the parsed DNS messages, which would otherwise
+            # live as long as the cache - in a batch of distinct domains,
+            # most of the memory
+            exc.__context__ = None
+            value = exc.with_traceback(None)
         except BaseException:  # cancelled: let a later question ask again
             self._cache.pop(key, None)
             if not pending.done():
