@@ -17,8 +17,6 @@ The public names are re-exported here, so
 from __future__ import annotations
 
 from .bundle import BUNDLE_NAME, bundle_text, default_location
-from .compare import (COMPARE_STATUSES, COMPARED_FIELDS, Difference, DomainComparison,
-                      compare_with_ispdb, compare_with_ispdb_async)
 from .database import ProviderDatabase
 from .model import Citation, Provider, ServerTemplate
 from .validation import HINT_KINDS, SERVER_AUTH, STATUSES, USER_AUTH, validate
@@ -27,3 +25,15 @@ __all__ = ["Provider", "ServerTemplate", "Citation", "ProviderDatabase", "valida
            "default_location", "bundle_text", "compare_with_ispdb", "compare_with_ispdb_async",
            "DomainComparison", "Difference", "BUNDLE_NAME", "STATUSES", "USER_AUTH",
            "SERVER_AUTH", "HINT_KINDS", "COMPARE_STATUSES", "COMPARED_FIELDS"]
+
+#: compare.py asks the network through discovery: imported when first asked
+#: for, so that loading the database (every command) stays light
+_LAZY = {"COMPARE_STATUSES", "COMPARED_FIELDS", "Difference", "DomainComparison",
+         "compare_with_ispdb", "compare_with_ispdb_async"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        from . import compare
+        return getattr(compare, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

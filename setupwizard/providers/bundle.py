@@ -16,7 +16,6 @@ The lowest layer of the package: it knows files and bytes, not providers.
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Any, Protocol as TypingProtocol
 
@@ -106,6 +105,7 @@ def read_data(file: Readable, bundle: Bundle | None = None) -> dict:
 
 
 def _parse(raw: bytes) -> dict:
+    import tomllib  # only for a file newer than the bundle, or no bundle at all
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -17,9 +17,9 @@ DOWN, UP, ENTER, SPACE = "\x1b[B", "\x1b[A", "\r", " "
 
 def spawn(lab, *args, lang="C.UTF-8"):
     env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("LC_", "LANG", "SETUPWIZARD", "NO_COLOR"))}
-    # no cursor-position requests: pexpect's terminal never answers them, and
-    # prompt_toolkit then guesses under a timer - a source of lost keys
+           if not k.startswith(("LC_", "LANG", "SETUPWIZARD", "NO_COLOR", "COLUMNS", "LINES"))}
+    # no cursor-position requests: pexpect's terminal never answers them;
+    # and no COLUMNS/LINES (pytest-xdist sets 80x24): the pty's size counts
     env.update({"LANG": lang, "TERM": "xterm-256color", "PYTHONIOENCODING": "utf-8",
                 "PROMPT_TOOLKIT_NO_CPR": "1"})
     child = pexpect.spawn(sys.executable, ["-m", "setupwizard", *args, *lab.cli_args,
