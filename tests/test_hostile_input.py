@@ -18,7 +18,8 @@ import sys
 
 import pytest
 from tests.support import ROOT, assert_clean, run_main
-from tests.lab.scripted import ScriptedServer, Session, malformed_subject_certificate
+from tests.lab.scripted import (ScriptedServer, Session, echo_smtp,
+                                malformed_subject_certificate)
 
 PASSWORD = "Canary-Pw-7f3a9c"
 TOKEN = "tok-Canary-0123456789"
@@ -178,26 +179,6 @@ def echo_pop3(session: Session) -> None:
             return
         else:
             session.send("-ERR what\r\n")
-
-
-def echo_smtp(session: Session) -> None:
-    session.send("220 ready\r\n")
-    while True:
-        line = session.read_line().decode()
-        verb = line.split(" ", 1)[0].upper()
-        if verb == "EHLO":
-            session.send("250-hello\r\n250 AUTH LOGIN\r\n")
-        elif verb == "AUTH":
-            session.send("334 VXNlcm5hbWU6\r\n")
-            session.read_line()
-            session.send("334 UGFzc3dvcmQ6\r\n")
-            answer = session.read_line().decode()
-            session.send(f"535 5.7.8 your password {answer} is wrong\r\n")
-        elif verb == "QUIT":
-            session.send("221 bye\r\n")
-            return
-        else:
-            session.send("502 what\r\n")
 
 
 @pytest.mark.parametrize("output", ["--json", "--markdown", ""])

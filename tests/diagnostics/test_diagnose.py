@@ -17,7 +17,7 @@ import pytest
 
 from setupwizard.diagnostics import ProbeOptions, diagnose, diagnose_async
 from setupwizard.models import Server
-from tests.lab.scripted import ScriptedServer, Session
+from tests.lab.scripted import ScriptedServer, Session, echo_smtp
 
 CANARY = "Canary-Pw-7f3a9c"
 USER = "alice@lab.test"
@@ -154,26 +154,6 @@ def test_a_failing_dns_server_says_the_network_is_down(lab, dns_server, kind):
 
 def b64(text: str) -> str:
     return base64.b64encode(text.encode()).decode()
-
-
-def echo_smtp(session: Session) -> None:
-    session.send("220 ready\r\n")
-    while True:
-        line = session.read_line().decode()
-        verb = line.split(" ", 1)[0].upper()
-        if verb == "EHLO":
-            session.send("250-hello\r\n250 AUTH LOGIN\r\n")
-        elif verb == "AUTH":
-            session.send("334 VXNlcm5hbWU6\r\n")
-            session.read_line()
-            session.send("334 UGFzc3dvcmQ6\r\n")
-            answer = session.read_line().decode()
-            session.send(f"535 5.7.8 your password {answer} is wrong\r\n")
-        elif verb == "QUIT":
-            session.send("221 bye\r\n")
-            return
-        else:
-            session.send("502 what\r\n")
 
 
 def test_echoed_secrets_are_scrubbed(lab):

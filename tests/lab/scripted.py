@@ -161,3 +161,25 @@ def malformed_subject_certificate(folder: Path) -> tuple[Path, Path, Path]:
                                            serialization.PrivateFormat.PKCS8,
                                            serialization.NoEncryption()))
     return ca_path, cert_path, key_path
+
+
+def echo_smtp(session: "Session") -> None:
+    """An SMTP server that repeats the password it got in its refusal
+    (AUTH LOGIN): the report must scrub every form of it."""
+    session.send("220 ready\r\n")
+    while True:
+        line = session.read_line().decode()
+        verb = line.split(" ", 1)[0].upper()
+        if verb == "EHLO":
+            session.send("250-hello\r\n250 AUTH LOGIN\r\n")
+        elif verb == "AUTH":
+            session.send("334 VXNlcm5hbWU6\r\n")
+            session.read_line()
+            session.send("334 UGFzc3dvcmQ6\r\n")
+            answer = session.read_line().decode()
+            session.send(f"535 5.7.8 your password {answer} is wrong\r\n")
+        elif verb == "QUIT":
+            session.send("221 bye\r\n")
+            return
+        else:
+            session.send("502 what\r\n")
