@@ -96,8 +96,9 @@ _ALL = [
     _f("greeting.too-long", "greeting", N_("The server sends endless data"),
        N_("The server sent a line that never ended. This is not a working mail server."),
        N_("Check the server name and port. Tell your provider.")),
-    _f("greeting.preauth", "greeting", N_("The server logged in without a password"),
-       N_("The server said you are already logged in (PREAUTH) before any encryption "
+    _f("greeting.preauth", "greeting", N_("The server signed you in without a "
+                                          "password"),
+       N_("The server said you are already signed in (PREAUTH) before any encryption "
           "started. An attacker on the way can do this to read your mail."),
        N_("Use port 993 with SSL/TLS instead. Tell your provider.")),
     # -- TLS / STARTTLS ----------------------------------------------------

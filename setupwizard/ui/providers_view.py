@@ -31,7 +31,7 @@ COMPARE_LABELS = {"same": msg("same"), "differs": msg("differs"),
 COMPARE_STYLES = {"same": ("green",), "differs": ("yellow", "bold"),
                   "only-ours": ("dim",), "error": ("red",)}
 FIELD_LABELS = {"host": msg("server name"), "port": msg("port"),
-                "security": msg("encryption"), "username": msg("user name")}
+                "security": msg("encryption"), "username": msg("username")}
 
 #: domains shown per provider in the list before "+N"
 LIST_DOMAINS = 3
@@ -131,7 +131,7 @@ def render_provider(provider: Provider, tr: Translator, style: Style) -> str:
             (tr("Sign-in"), ", ".join(_label(USER_AUTH_LABELS, a, tr) for a in provider.auth)
              or "-")]
     if provider.web:
-        rows.append((tr("Web mail"), sanitize(provider.web)))
+        rows.append((tr("Webmail"), sanitize(provider.web)))
     rows.append((tr("Domains"), ", ".join(sanitize(d) for d in provider.domains_as_written)
                  or "-"))
     if provider.subdomains:
