@@ -241,7 +241,8 @@ def _qr_figure(account: Account, tr: Translator) -> "_Markup":
                        _Markup(svg)),
                    _el("figcaption", {},
                        _el("strong", {}, tr("For Thunderbird for Android.")), " ",
-                       tr("In the app, tap \"Import settings\" and scan this code. Other apps "
+                       tr('In the app, tap "Add account", then "Import settings", '
+                          'then "Scan QR code", and scan this code. Other apps '
                           "cannot use it. The code does not contain your password."))))
 
 

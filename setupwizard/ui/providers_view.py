@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Sequence
 
+from ..dates import prose_iso_date
 from ..i18n import Message, Translator, msg
 from ..providers import (COMPARE_STATUSES, DomainComparison, Provider, ProviderDatabase,
                          ServerTemplate)
@@ -164,7 +165,7 @@ def render_provider(provider: Provider, tr: Translator, style: Style) -> str:
     if not provider.sources:
         out.append("  " + tr("none"))
     for citation in provider.sources:
-        checked = msg("checked {date}", date=citation.checked).render(tr) \
+        checked = msg("checked {date}", date=prose_iso_date(citation.checked)).render(tr) \
             if citation.checked else tr("no check date")
         out.append(f"  {style(sanitize(citation.url), 'blue')} ({checked})")
         if citation.what_in(tr.lang):
