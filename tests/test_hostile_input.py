@@ -76,7 +76,7 @@ def test_line_breaks_in_the_user_name_never_reach_the_server():
     assert "login.ok" not in ids(data)
     unsafe = [c for c in data["checks"] if c["id"] == "login.unsafe-value"]
     assert unsafe and unsafe[0]["status"] == "fail"
-    assert "user name" in unsafe[0]["explanation"] and unsafe[0]["fix"]
+    assert "username" in unsafe[0]["explanation"] and unsafe[0]["fix"]
     assert proc.returncode == 1 and data["verdict"] == "problem"
 
 

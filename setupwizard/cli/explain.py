@@ -65,7 +65,8 @@ FIELD_LABELS = {
     "folders": msg("number"), "size": msg("number"), "ms": msg("number"),
     "names": msg("names"), "issuer": msg("issuer"), "mechanisms": msg("methods"),
     "capabilities": msg("capabilities"), "kind": msg("error"), "tested": msg("address"),
-    "source": msg("where the settings came from"),
+    "source": msg("where the settings came from"), "valid_until": msg("date"),
+    "valid_from": msg("date"), "why": msg("the reason"),
 }
 
 

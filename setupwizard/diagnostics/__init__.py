@@ -56,6 +56,11 @@ class Report:
     elapsed_ms: int = 0
 
 
+#: what a server name looks like, for messages about a wrong one
+_EXAMPLE_SERVERS = {"imap": "imap.example.com", "pop3": "pop.example.com",
+                    "smtp": "smtp.example.com"}
+
+
 def parse_server_spec(text: str, protocol: str) -> Server:
     """Parse ``HOST[:PORT][/tls|/starttls|/plain]`` for ``protocol``.
 
@@ -65,6 +70,10 @@ def parse_server_spec(text: str, protocol: str) -> Server:
     """
     from ..models import is_hostname, parse_port, to_ascii_domain
     spec = text.strip()
+    example = _EXAMPLE_SERVERS.get(protocol, "mail.example.com")
+    if not spec or spec.startswith(("/", ":")):
+        raise UsageError(msg("The server name is missing. Type it like this: {example}",
+                             example=example))
     security = None
     if "/" in spec:
         spec, security = spec.rsplit("/", 1)
@@ -87,7 +96,9 @@ def parse_server_spec(text: str, protocol: str) -> Server:
     if port is not None:
         port = parse_port(port)  # ASCII digits only: int() takes "²" and "٣" too
         if port is None:
-            raise UsageError(msg("bad port in {spec}", spec=text))
+            raise UsageError(msg("The port in {spec} must be a number from 1 to 65535, for "
+                                 "example {example}:{port}", spec=text, example=example,
+                                 port=DEFAULT_PORTS[(protocol, "tls")]))
     if security is None:
         starttls_ports = {DEFAULT_PORTS[(protocol, "starttls")], 25}
         security = "starttls" if port in starttls_ports else "tls"
@@ -101,7 +112,8 @@ def parse_server_spec(text: str, protocol: str) -> Server:
         ascii_host = to_ascii_domain(host.rstrip(".")) if "." in host else (
             host.lower() if is_hostname(host) else None)
         if not ascii_host:
-            raise UsageError(msg("bad server name {spec}", spec=text)) from None
+            raise UsageError(msg("{spec} is not a server name. A server name looks like "
+                                 "this: {example}", spec=text, example=example)) from None
     return Server(protocol=protocol, host=ascii_host, port=port, security=security,
                   source="user", trusted=True)
 
@@ -232,9 +244,11 @@ def network_down(servers: Sequence[Server], checks: Sequence[Check]) -> Check | 
     if not all(c.id == "dns.failure" and c.details.get("kind") in DNS_SERVER_TROUBLE
                for c in dns):
         return None
-    kinds = sorted({c.details.get("kind") for c in dns})
+    from .engine import DNS_TROUBLE_WORDS
+    kinds = sorted({str(c.details.get("kind")) for c in dns})
     return Check("dns.network-down", "fail", servers[0].url, None,
-                 {"kinds": ", ".join(kinds), "count": len(dns)})
+                 {"kinds": ", ".join(kinds), "count": len(dns),
+                  "why": tuple(DNS_TROUBLE_WORDS[k] for k in kinds if k in DNS_TROUBLE_WORDS)})
 
 
 def _redactor(address: EmailAddress, servers: Sequence[Server], username: str | None,

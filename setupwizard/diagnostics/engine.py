@@ -21,7 +21,8 @@ import ssl
 import time
 from dataclasses import dataclass, field
 
-from ..errors import (DNS_NO_ADDRESS, DNS_NXDOMAIN, ConnectError, DNSError, NetTimeout,
+from ..errors import (DNS_ERROR, DNS_NO_ADDRESS, DNS_NO_NAMESERVERS, DNS_NXDOMAIN,
+                      DNS_REFUSED, DNS_SERVFAIL, DNS_TIMEOUT, ConnectError, DNSError, NetTimeout,
                       ProtocolError, SetupWizardError, TLSError, UnsafeArgument)
 from ..i18n import Message, msg
 from ..models import Server
@@ -268,7 +269,8 @@ class Probe:
         days = facts.days_left() if facts is not None else None
         if facts is None or days is None:
             return
-        details = dict(facts.to_json(), host=self.server.host, days=days)
+        details = dict(facts.to_json(), host=self.server.host, days=days,
+                       **_prose_dates(facts))
         if days < EXPIRY_WARNING_DAYS:
             self.add("certificate.expiring", "warn", **details)
         else:
@@ -286,7 +288,7 @@ class Probe:
                                       deadline=self.deadline, after_starttls=after_starttls)
         facts = read_certificate(der) if der else None
         if facts is not None:
-            details.update(facts.to_json())
+            details.update(facts.to_json(), **_prose_dates(facts))
             details["names"] = ", ".join(facts.names) or facts.subject
             if finding == "certificate.untrusted" and facts.self_signed:
                 finding = "certificate.self-signed"
@@ -294,6 +296,8 @@ class Probe:
         details.setdefault("issuer", "?")
         details.setdefault("not_after", "?")
         details.setdefault("not_before", "?")
+        details.setdefault("valid_until", "?")
+        details.setdefault("valid_from", "?")
         self.add(finding, "fail", **details)
 
     async def _login(self, client, caps, mechanisms) -> None:
@@ -372,8 +376,9 @@ def _clean(text: str, limit: int = 300) -> str:
 def _tls_reason(exc: TLSError) -> Message | str:
     text = str(exc.message)
     if "WRONG_VERSION_NUMBER" in text or "wrong version number" in text:
-        return msg("the server did not start encryption; this port probably needs "
-                   "STARTTLS or no encryption setting")
+        return msg("the server did not start encryption at once, as SSL/TLS would. "
+                   "Choose STARTTLS for this port, or use the SSL/TLS port (993, 995 or "
+                   "465)")
     if "UNSUPPORTED_PROTOCOL" in text or "unsupported protocol" in text or \
             "no protocols available" in text:
         return msg("the server only offers outdated encryption (older than TLS 1.2)")
@@ -411,6 +416,27 @@ async def fetch_certificate(server: Server, address: str, *, network: Network,
         conn.close()
 
 
+#: DNSError.kind -> what went wrong, in words (JSON keeps the kind)
+DNS_TROUBLE_WORDS = {
+    DNS_TIMEOUT: msg("the name service (DNS) did not answer in time"),
+    DNS_SERVFAIL: msg("the name service (DNS) had a fault of its own"),
+    DNS_REFUSED: msg("the name service (DNS) refused the question"),
+    DNS_NO_NAMESERVERS: msg("this computer has no name service (DNS) set up"),
+    DNS_ERROR: msg("the answer of the name service (DNS) could not be used"),
+}
+
+
+def _prose_dates(facts) -> dict[str, Message]:
+    """The certificate's dates for sentences (see setupwizard.dates)."""
+    from ..dates import prose_date
+    out = {}
+    if facts.not_after is not None:
+        out["valid_until"] = prose_date(facts.not_after)
+    if facts.not_before is not None:
+        out["valid_from"] = prose_date(facts.not_before)
+    return out
+
+
 #: the findings for an answer about the name; every other DNSError.kind (a
 #: DNS server's trouble, errors.DNS_SERVER_TROUBLE) is dns.failure
 DNS_FINDINGS = {DNS_NXDOMAIN: "dns.nxdomain", DNS_NO_ADDRESS: "dns.no-address"}
@@ -422,8 +448,10 @@ def dns_check(server: Server, exc: DNSError, elapsed_ms: int) -> Check:
     server did not answer or failed; ``kind`` says how) - never "check the
     spelling" for a DNS server's trouble."""
     finding = DNS_FINDINGS.get(exc.kind, "dns.failure")
-    return Check(finding, "fail", server.url, None, {"host": server.host, "kind": exc.kind},
-                 elapsed_ms)
+    details: dict[str, object] = {"host": server.host, "kind": exc.kind}
+    if finding == "dns.failure":
+        details["why"] = DNS_TROUBLE_WORDS.get(exc.kind, DNS_TROUBLE_WORDS[DNS_ERROR])
+    return Check(finding, "fail", server.url, None, details, elapsed_ms)
 
 
 async def probe_server(server: Server, *, network: Network, credentials: Credentials | None,

@@ -39,7 +39,7 @@ class Credentials:
 def _check_credentials(creds: Credentials) -> None:
     """UnsafeArgument unless the user name and token are safe for a command
     line (the password is checked where it is sent unencoded)."""
-    protocol_argument(creds.username, N_("user name"))
+    protocol_argument(creds.username, N_("username"))
     if creds.token is not None:
         protocol_argument(creds.token, N_("access token"))
 

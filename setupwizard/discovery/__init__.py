@@ -256,9 +256,9 @@ def _nothing_found(address: EmailAddress, health: DNSHealth) -> tuple[Message, b
     said about the domain), the domain does not exist, or some questions
     about it went unanswered."""
     if health.down:
-        return msg("No DNS server answered, so nothing could be looked up for {domain}. "
-                   "The internet connection or the DNS server seems to be down; check "
-                   "the network connection and try again.", domain=address.domain), True
+        return msg("The name service (DNS) did not answer, so no settings could be "
+                   "found for {domain}. The internet connection or the name service "
+                   "seems to be down. Check the network connection and try again.", domain=address.domain), True
     domain = address.ascii_domain
     about = {name: kind for (name, _), kind in health.results.items()
              if name == domain or name.endswith("." + domain)}

@@ -239,9 +239,9 @@ class AutodiscoverSource:
                                 "need your confirmation", url=short, host=final_host))
         status = response.status
         if status in (401, 403):
-            return Outcome("not-found", msg("{url} wants a login before it answers "
-                                            "(HTTP {status}); it publishes no settings "
-                                            "without a password", url=short, status=status),
+            return Outcome("not-found", msg("{url} wants you to sign in before it "
+                                            "answers (HTTP {status}); it publishes "
+                                            "no settings without a password", url=short, status=status),
                            kind=ANSWERED)
         if status in (404, 405, 410, 501):
             return Outcome.not_found(msg("no Autodiscover service at {url} (HTTP {status})",

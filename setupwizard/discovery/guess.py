@@ -137,7 +137,7 @@ def _dns_trouble(domain: str, trouble: list[DNSError]) -> DNSError:
     """One DNSError for names the DNS server could not answer: a timeout
     when any lookup timed out, else the first failure's kind."""
     first = next((e for e in trouble if e.kind == "timeout"), trouble[0])
-    return DNSError(msg("the usual server names of {domain} could not be looked up: "
+    return DNSError(msg("the usual server names of {domain} could not be found: "
                         "{reason}", domain=domain, reason=first.message),
                     kind=first.kind, name=first.name)
 

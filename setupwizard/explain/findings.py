@@ -40,15 +40,17 @@ _ALL = [
        N_("The name {host} exists, but no computer address belongs to it."),
        N_("Check the server name. If it is right, your provider has a problem: tell "
           "them.")),
-    _f("dns.failure", "dns", N_("The name could not be looked up"),
-       N_("The DNS server, which translates names into addresses, did not answer "
-          "properly ({kind}). This is not a problem of your e-mail account."),
+    _f("dns.failure", "dns", N_("The server could not be found"),
+       N_("The name service (DNS) turns server names into addresses, like an address "
+          "book. For {host} it could not help: {why}. This is not a problem of your "
+          "e-mail account."),
        N_("Check your internet connection and try again in a few minutes. If it keeps "
           "happening, restart your router or ask your network administrator.")),
-    _f("dns.network-down", "dns", N_("No name could be looked up: the DNS does not work"),
-       N_("Not one server name could be looked up ({kinds}): the DNS server did not answer "
-          "or failed every time. Your internet connection or your DNS server is down; the "
-          "server names are probably right."),
+    _f("dns.network-down", "dns", N_("No server could be found: the name service "
+                                     "(DNS) does not work"),
+       N_("Not one server could be found: {why}. The name service (DNS) turns server "
+          "names into addresses. Your internet connection or the name service is "
+          "down. The server names are probably right."),
        N_("Check that this computer is online (open any website). Then try again, or "
           "restart your router. On a hotel or public network, sign in to it in the "
           "browser first.")),
@@ -96,8 +98,9 @@ _ALL = [
     _f("greeting.too-long", "greeting", N_("The server sends endless data"),
        N_("The server sent a line that never ended. This is not a working mail server."),
        N_("Check the server name and port. Tell your provider.")),
-    _f("greeting.preauth", "greeting", N_("The server logged in without a password"),
-       N_("The server said you are already logged in (PREAUTH) before any encryption "
+    _f("greeting.preauth", "greeting", N_("The server signed you in without a "
+                                          "password"),
+       N_("The server said you are already signed in (PREAUTH) before any encryption "
           "started. An attacker on the way can do this to read your mail."),
        N_("Use port 993 with SSL/TLS instead. Tell your provider.")),
     # -- TLS / STARTTLS ----------------------------------------------------
@@ -105,8 +108,8 @@ _ALL = [
        N_("Everything you send, including your password, is encrypted ({version}, "
           "{cipher}).")),
     _f("tls.old-version", "tls", N_("The encryption is outdated"),
-       N_("The server uses {version}, which is no longer considered safe for e-mail "
-          "(RFC 8997)."),
+       N_("The server uses {version}. This old kind of encryption is no longer "
+          "considered safe for e-mail."),
        N_("Tell your provider. Modern mail programs may refuse this server soon.")),
     _f("tls.failed", "tls", N_("Encryption could not be started"),
        N_("The encrypted connection could not be set up: {reason}."),
@@ -137,29 +140,32 @@ _ALL = [
     # -- certificates --------------------------------------------------------
     _f("certificate.ok", "certificate", N_("The server's certificate is valid"),
        N_("The certificate proves this really is {host}. It is valid until "
-          "{not_after}.")),
+          "{valid_until}.")),
     _f("certificate.expiring", "certificate", N_("The certificate expires soon"),
-       N_("The server's certificate runs out soon (days left: {days}). After that, "
+       N_("The server's certificate runs out soon, on {valid_until}. After that, "
           "mail programs will refuse to connect."),
        N_("Nothing to do for you now. Tell your provider so they renew it in time.")),
     _f("certificate.expired", "certificate", N_("The certificate has expired"),
-       N_("The server's certificate ran out on {not_after}. Your mail program cannot be "
-          "sure it talks to the real server, so your password was not sent."),
+       N_("The server's certificate ran out on {valid_until}. So setupwizard cannot "
+          "be sure that it is talking to the real server. That is why it did not "
+          "send your password."),
        N_("Tell your provider: the certificate must be renewed. Do not accept the "
           "certificate anyway.")),
     _f("certificate.not-yet-valid", "certificate", N_("The certificate is not valid yet"),
-       N_("The certificate only becomes valid on {not_before}. Sometimes the clock of "
-          "your computer is wrong."),
+       N_("The certificate only becomes valid on {valid_from}. Sometimes the clock "
+          "of your computer is wrong."),
        N_("Check your computer's date and time. If they are right, tell your provider.")),
     _f("certificate.self-signed", "certificate", N_("The certificate is self-made"),
-       N_("The server shows a certificate it issued to itself. Nobody vouches that this "
-          "is the real server, so your password was not sent."),
+       N_("The server shows a certificate it issued to itself. Nobody vouches that "
+          "this is the real server. That is why setupwizard did not send your "
+          "password."),
        N_("Ask your provider for the right server name, which usually has a proper "
           "certificate. Only a company administrator can tell you whether to trust "
           "this one (with --ca-file).")),
     _f("certificate.untrusted", "certificate", N_("The certificate is not trusted"),
-       N_("The certificate was issued by {issuer}, which your computer does not trust, "
-          "or the server does not send the full chain of certificates."),
+       N_("The certificate was issued by {issuer}. Either your computer does not "
+          "trust this issuer, or the server does not send the full chain of "
+          "certificates."),
        N_("Tell your provider: the certificate chain is incomplete or from an unknown "
           "issuer. A company's own issuer can be added with --ca-file.")),
     _f("certificate.hostname-mismatch", "certificate",
@@ -173,7 +179,7 @@ _ALL = [
        N_("Tell your provider. Do not accept the certificate anyway.")),
     _f("certificate.unreadable", "certificate",
        N_("The certificate cannot be read completely"),
-       N_("The certificate of {host} passed the security check, but part of it is "
+       N_("The certificate of {host} passed the security check. But part of it is "
           "written in a broken format that this test cannot read. The details show "
           "what could be read."),
        N_("Nothing to do for you right now. Tell your provider: some mail programs may "
@@ -191,10 +197,12 @@ _ALL = [
           "usually because it is not encrypted."),
        N_("Use SSL/TLS or STARTTLS.")),
     _f("auth.oauth2-only", "auth", N_("This account needs OAuth2 sign-in"),
-       N_("The server only offers OAuth2: you sign in through the provider's web page "
-          "instead of typing your password into the mail program."),
-       N_("Use a mail program that supports OAuth2 (Thunderbird, Outlook, Apple Mail) "
-          "and choose OAuth2 as the sign-in method.")),
+       N_("The server only offers OAuth2. With it, you sign in on your provider's "
+          "own sign-in page, not by typing your password into the mail program."),
+       N_("Use a mail program that supports OAuth2, such as Thunderbird, Outlook or "
+          "Apple Mail. In Thunderbird, choose OAuth2 as the authentication method. "
+          "In Apple Mail and Outlook, pick your provider from the list when you add "
+          "the account.")),
     # -- login -------------------------------------------------------------
     _f("login.ok", "login", N_("Sign-in works"),
        N_("The server accepted the username {username} and the password.")),
@@ -206,14 +214,14 @@ _ALL = [
     _f("login.app-password", "login", N_("An app password is needed"),
        N_("Your provider does not let mail programs use your normal password. You need "
           "a separate app password."),
-       N_("Switch on two-step verification in your account's security settings, create "
-          "an app password there and use it instead of your normal password.")),
+       N_("Switch on two-step verification in your account's security settings. Then "
+          "create an app password there and use it instead of your normal password.")),
     _f("login.oauth2-required", "login", N_("Password sign-in is switched off"),
        N_("Your provider has switched off sign-in with a password for mail programs. "
           "This is not a wrong password: the account needs OAuth2, a sign-in through "
           "the provider's web page."),
-       N_("Use a mail program that supports OAuth2 (Thunderbird, Outlook, Apple Mail) "
-          "and choose OAuth2, or ask your administrator to allow it.")),
+       N_("Use a mail program that supports OAuth2, such as Thunderbird, Outlook or "
+          "Apple Mail. Or ask your administrator to allow sign-in with a password.")),
     _f("login.account-disabled", "login", N_("The account is blocked or disabled"),
        N_("The server knows the account but does not allow it to sign in: {text}"),
        N_("Sign in to your provider's webmail to see why, or contact your provider.")),
@@ -234,8 +242,8 @@ _ALL = [
        N_("Set your mail program to check for mail less often.")),
     _f("login.too-many-attempts", "login", N_("Too many failed attempts"),
        N_("The server blocks sign-ins for a while after too many wrong passwords."),
-       N_("Wait at least 15 minutes. Check that you use an app password if your "
-          "provider needs one.")),
+       N_("Wait a while before you try again; your provider decides how long. Check "
+          "that you use an app password if your provider needs one.")),
     _f("login.not-allowed", "login", N_("Sign-in not allowed for this service"),
        N_("Your username and password are right, but the account may not use this "
           "service: {text}"),
@@ -265,9 +273,10 @@ _ALL = [
                                            "safe"),
        N_("Because of the problem above, the password was not sent to this server.")),
     _f("login.skipped-unconfirmed", "login", N_("Password not sent: server not confirmed"),
-       N_("The name of this server, {host}, comes from {source}. That source cannot prove "
-          "that the server belongs to your e-mail provider, so your password was not sent "
-          "there: it could have ended up with a stranger. All other checks were done."),
+       N_("The name of this server, {host}, comes from {source}. That source cannot "
+          "prove that the server belongs to your e-mail provider. So setupwizard did "
+          "not send your password there: it could have ended up with a stranger. All "
+          "other checks were done."),
        N_("Compare the server name with your provider's help pages. If it is right, run "
           "the test again with --trust-discovered, or name the server yourself with "
           "--imap, --pop3 or --smtp.")),
@@ -278,8 +287,9 @@ _ALL = [
        N_("The {what} contains a line break or another invisible control character. "
           "Sent to the server, it would become extra commands - for example to delete "
           "e-mails. Nothing was sent with it, so the sign-in was not tested."),
-       N_("Type the {what} again by hand. If it came from the automatic search for "
-          "settings, do not use those settings: ask your provider for the right ones.")),
+       N_("Type the {what} again by hand. Did it come from the automatic search for "
+          "settings? Then do not use those settings: ask your provider for the right "
+          "ones.")),
     # -- mailbox -----------------------------------------------------------
     _f("mailbox.ok", "mailbox", N_("The mailbox can be read"),
        N_("Folders: {folders}. Messages in the inbox: {messages}.")),

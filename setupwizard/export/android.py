@@ -171,8 +171,8 @@ def write(account: Account, out_dir: Path, *, lang: str) -> list[ExportedFile]:
     steps = (
         msg("Install Thunderbird on the Android phone (from Google Play or F-Droid)."),
         msg("Open this picture on your computer screen or print it."),
-        msg("Open Thunderbird on the phone, tap \"Import settings\", then \"Scan QR code\", "
-            "and point the camera at the code."),
+        msg('Open Thunderbird on the phone. Tap "Add account", then "Import '
+            'settings", then "Scan QR code". Point the camera at the code.'),
         msg("Type your password when Thunderbird asks for it.") if not secret else
         msg("The code contains your password: delete the picture once the phone is set up."),
     )

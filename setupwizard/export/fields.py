@@ -36,7 +36,7 @@ SECURITY_NAMES = {"tls": "SSL/TLS", "starttls": "STARTTLS"}
 
 #: Field names for checked_text() errors.
 DISPLAY_NAME = msg("display name")
-USERNAME = msg("user name")
+USERNAME = msg("username")
 
 
 def checked_text(text: str, what: Message, *, limit: int = MAX_NAME) -> str:

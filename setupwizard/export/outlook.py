@@ -83,11 +83,11 @@ def _settings_rows(account: Account) -> list[tuple[Message, str | Message]]:
         (msg("Incoming mail server"), incoming.host),
         (msg("Port"), str(incoming.port)),
         (msg("Encryption method"), SECURITY_NAMES.get(incoming.security, none)),
-        (msg("User name"), login(incoming, account.address)),
+        (msg("Username"), login(incoming, account.address)),
         (msg("Outgoing mail server (SMTP)"), outgoing.host),
         (msg("Port"), str(outgoing.port)),
         (msg("Encryption method"), SECURITY_NAMES.get(outgoing.security, none)),
-        (msg("User name"), login(outgoing, account.address)),
+        (msg("Username"), login(outgoing, account.address)),
         (msg("Outgoing server requires authentication"), msg("yes")),
         (msg("Secure Password Authentication (SPA)"), msg("off")),
     ]

@@ -71,8 +71,9 @@ def username_template(username: str | None, address: EmailAddress | None
             return PLACEHOLDERS[0], None
         if username == address.local:
             return PLACEHOLDERS[1], None
-    return PLACEHOLDERS[0], msg("The user name {username} is not a form of the address; "
-                                "the kit uses the whole address (%EMAILADDRESS%) instead",
+    return PLACEHOLDERS[0], msg("The username {username} is not a form of the "
+                                "address; the kit uses the whole address "
+                                "(%EMAILADDRESS%) instead",
                                 username=username)
 
 

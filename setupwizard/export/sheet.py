@@ -164,7 +164,7 @@ def _card(title: str, subtitle: str, server: Server, account: Account,
                    _el("div", {"class": "pair"},
                        _value(tr("Port"), str(server.port)),
                        _value(tr("Encryption"), _security(server.security, tr))),
-                   _value(tr("User name"), username),
+                   _value(tr("Username"), username),
                    _detail(tr("Password"), _password_text(account, tr)),
                    _detail(tr("Sign-in method"), _auth(server.auth, tr))))
 
@@ -204,12 +204,12 @@ def _alternatives(servers: list[Server], tr: Translator) -> "_Markup":
 def _protocol_note(account: Account, tr: Translator, *, wide: bool = False) -> "_Markup":
     both = [
         _el("p", {}, _el("strong", {}, "IMAP: "),
-            tr("Your e-mails stay with your provider. Phone, computer and web mail all "
-               "show the same e-mails and folders. What you delete on one device is gone "
-               "on the others too.")),
+            tr("Your e-mails stay with your provider. Phone, computer and webmail "
+               "all show the same e-mails and folders. What you delete on one device "
+               "is gone on the others too.")),
         _el("p", {}, _el("strong", {}, "POP3: "),
-            tr("The program fetches your e-mails onto this one device. Your other devices "
-               "and the web mail may then no longer see them.")),
+            tr("The program fetches your e-mails onto this one device. Your other "
+               "devices and the webmail may then no longer see them.")),
     ]
     if account.protocol == "pop3":
         choice = tr("These settings use POP3.")
@@ -241,7 +241,8 @@ def _qr_figure(account: Account, tr: Translator) -> "_Markup":
                        _Markup(svg)),
                    _el("figcaption", {},
                        _el("strong", {}, tr("For Thunderbird for Android.")), " ",
-                       tr("In the app, tap \"Import settings\" and scan this code. Other apps "
+                       tr('In the app, tap "Add account", then "Import settings", '
+                          'then "Scan QR code", and scan this code. Other apps '
                           "cannot use it. The code does not contain your password."))))
 
 

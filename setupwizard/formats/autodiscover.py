@@ -342,9 +342,9 @@ def _server(element, protocol: str, kind: str, address: str | None, source: str,
     spa = (_text(element, "SPA") or "on").lower() != "off"
     login = _text(element, "LoginName")
     if login is not None and _unsafe(login):
-        notes.append(msg("the Autodiscover answer gives {host} a user name with a line "
-                         "break or another control character, which could smuggle "
-                         "commands to the server; this server was skipped", host=host))
+        notes.append(msg("the Autodiscover answer gives {host} a username with a "
+                         "line break or another control character, which could "
+                         "smuggle commands to the server; this server was skipped", host=host))
         return None
     extra: list[tuple[str, object]] = []
     for name, key in (("DomainRequired", "domain_required"), ("AuthRequired", "auth_required"),

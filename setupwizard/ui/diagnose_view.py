@@ -31,6 +31,11 @@ TRUST_LABELS = {
 }
 UNCONFIRMED_VERDICT = msg("The servers answer, but your password was not tested: they "
                           "are not confirmed (see above).")
+#: passed checks that tell a reader nothing while all is well: the text
+#: report shows them only for a server with a warning or a problem (JSON
+#: and Markdown keep every check)
+QUIET_WHEN_FINE = frozenset({"dns.ok", "greeting.ok", "capabilities.ok", "auth.mechanisms",
+                             "starttls.ok"})
 PROTOCOL_LABELS = {"imap": msg("Incoming mail (IMAP)"), "pop3": msg("Incoming mail (POP3)"),
                    "smtp": msg("Outgoing mail (SMTP)")}
 
@@ -41,7 +46,8 @@ def _fields(check: Check, tr: Translator) -> dict:
         if isinstance(value, Message):
             value = value.render(tr)
         elif isinstance(value, (list, tuple)):
-            value = ", ".join(str(v) for v in value)
+            value = ", ".join(v.render(tr) if isinstance(v, Message) else str(v)
+                              for v in value)
         values[key] = sanitize(value)
     values.setdefault("address", check.address or "")
     return values
@@ -62,6 +68,8 @@ def _json_details(details: dict, tr: Translator) -> dict:
     for key, value in details.items():
         if isinstance(value, Message):
             value = value.render(tr)
+        elif isinstance(value, (list, tuple)):
+            value = [v.render(tr) if isinstance(v, Message) else v for v in value]
         out[key] = value
     return out
 
@@ -117,6 +125,9 @@ def render_text(report: Report, tr: Translator, style: Style) -> str:
         current_address = object()
         for check in report.checks:
             if check.server != server.url:
+                continue
+            if check.id in QUIET_WHEN_FINE and check.status == "pass" and \
+                    server_report.status == "pass":
                 continue
             if check.address != current_address:
                 current_address = check.address

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Sequence
 
+from ..dates import prose_iso_date
 from ..i18n import Message, Translator, msg
 from ..providers import (COMPARE_STATUSES, DomainComparison, Provider, ProviderDatabase,
                          ServerTemplate)
@@ -31,7 +32,7 @@ COMPARE_LABELS = {"same": msg("same"), "differs": msg("differs"),
 COMPARE_STYLES = {"same": ("green",), "differs": ("yellow", "bold"),
                   "only-ours": ("dim",), "error": ("red",)}
 FIELD_LABELS = {"host": msg("server name"), "port": msg("port"),
-                "security": msg("encryption"), "username": msg("user name")}
+                "security": msg("encryption"), "username": msg("username")}
 
 #: domains shown per provider in the list before "+N"
 LIST_DOMAINS = 3
@@ -131,7 +132,7 @@ def render_provider(provider: Provider, tr: Translator, style: Style) -> str:
             (tr("Sign-in"), ", ".join(_label(USER_AUTH_LABELS, a, tr) for a in provider.auth)
              or "-")]
     if provider.web:
-        rows.append((tr("Web mail"), sanitize(provider.web)))
+        rows.append((tr("Webmail"), sanitize(provider.web)))
     rows.append((tr("Domains"), ", ".join(sanitize(d) for d in provider.domains_as_written)
                  or "-"))
     if provider.subdomains:
@@ -164,7 +165,7 @@ def render_provider(provider: Provider, tr: Translator, style: Style) -> str:
     if not provider.sources:
         out.append("  " + tr("none"))
     for citation in provider.sources:
-        checked = msg("checked {date}", date=citation.checked).render(tr) \
+        checked = msg("checked {date}", date=prose_iso_date(citation.checked)).render(tr) \
             if citation.checked else tr("no check date")
         out.append(f"  {style(sanitize(citation.url), 'blue')} ({checked})")
         if citation.what_in(tr.lang):

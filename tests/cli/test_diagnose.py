@@ -288,6 +288,7 @@ def test_certificate_expiring_soon_is_a_warning(lab, run):
     assert data["verdict"] == "warning"
     check = next(c for c in data["checks"] if c["id"] == "certificate.expiring")
     assert check["status"] == "warn" and 3 <= check["details"]["days"] <= 5
+    assert "UTC" not in check["explanation"] and "days" not in check["explanation"]
     assert "login.ok" in ids(data, "pass")
 
 

@@ -131,7 +131,7 @@ def test_hostile_name_is_written_and_shown_safely(tmp_path):
     (["bob@example.test", "--format", "pdf"], "unknown format"),
     (["bob@example.test", "--format", "all", "--imap", "imap.example.test"], "--smtp"),
     (["bob@example.test", "--format", "all", "--imap", "imap.example.test:99999",
-      "--smtp", "s.example.test"], "bad port"),
+      "--smtp", "s.example.test"], "must be a number from 1 to 65535"),
     (["bob@example.test", "--format", "all", "--protocol", "pop3", *SERVERS], "--pop3"),
     (["bob@example.test", "--format", "all", "--password-stdin", *SERVERS],
      "--include-password"),

@@ -102,8 +102,10 @@ def test_show_by_id():
     out = proc.stdout
     assert out.startswith("GMX (gmx)")
     for words in ("needs preparation", "gmx.de", "imap.gmx.net", "993", "mail.gmx.net",
-                  "Before you start", "Sources", "checked 2026-"):
+                  "Before you start", "Sources", "checked November 27, 2026"):
         assert words in out, words
+    german = sw("providers", "show", "gmx", "--lang", "de").stdout
+    assert "geprüft am 27. November 2026" in german and "2026-11-27" not in german
 
 
 def test_show_by_domain_and_by_address_in_json():

@@ -283,4 +283,4 @@ def test_why_nothing_was_found_is_told_honestly():
     text, down = said(ispdb_ok, ("autoconfig.example.test", timeout))
     assert not down and "did not answer" in text
     text, down = said(("ispdb.lab.test", timeout), ("example.test", timeout))
-    assert down and "No DNS server answered" in text and "example.test" in text
+    assert down and "The name service (DNS) did not answer" in text and "example.test" in text

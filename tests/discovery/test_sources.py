@@ -344,14 +344,14 @@ def test_a_dead_resolver_says_the_network_is_down(lab, providers, server):
     assert not result.found
     assert result.network_down
     error = str(result.error)
-    assert "No DNS server answered" in error
+    assert "The name service (DNS) did not answer" in error
     assert "No settings found" not in error and "spelling" not in error
     for lang in ("en", "de"):
         tr = Translator(lang)
         data = result_to_json(result, tr)
         assert data["network_down"] is True and data["error"]
         assert data["error"] in render_text(result, tr, Style(False))
-    assert "Kein DNS-Server hat geantwortet" in result_to_json(result, Translator("de"))["error"]
+    assert "Der Namensdienst (DNS) hat nicht geantwortet" in result_to_json(result, Translator("de"))["error"]
 
 
 def test_a_name_that_does_not_exist_is_not_a_network_problem(lab, providers):

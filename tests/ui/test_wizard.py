@@ -240,7 +240,7 @@ def test_the_wizard_says_the_network_is_down_instead_of_asking_for_servers(lab, 
                    "--dns-server", f"{ip}:{port}", "--timeout", "1")
     assert_clean(proc)
     assert proc.returncode == 1, proc.stdout + proc.stderr
-    assert "No DNS server answered" in proc.stdout
+    assert "The name service (DNS) did not answer" in proc.stdout
     assert "No settings were found" not in proc.stdout
     assert "internet" in proc.stderr
     assert not (tmp_path / "out").exists()
