@@ -51,7 +51,9 @@ FLAGS = {
     "leave-on-server": "--keep-on-server/--no-keep-on-server",
     "password": "--password-stdin", "after-failure": "--yes", "devices": "--devices",
     "name": "--name", "edit-which": "--imap/--pop3/--smtp", "edit-value": "--imap/--pop3/--smtp",
-    "continue": "--yes",
+    "continue": "--yes", "manual-protocol": "--imap/--pop3",
+    "imap-server": "--imap", "pop3-server": "--pop3", "smtp-server": "--smtp",
+    "review": "--yes",
 }
 
 #: the keys that answer a yes/no question, by language ("y" also works in

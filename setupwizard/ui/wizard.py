@@ -10,6 +10,7 @@ a live sign-in test, devices, exports and instructions.
 from __future__ import annotations
 
 import dataclasses
+import re
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,6 +66,53 @@ def _after_failure_default(report) -> str:
     if any(f.startswith(_SETTING_FAILURES) for f in failed):
         return "edit"
     return "details"
+
+
+_FLAG_ASIDE = re.compile(r"\s*\((?:with|mit)\s+--[a-z][\w-]*\)")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+_FLAG = re.compile(r"(?<![\w-])--[a-z][\w-]*")
+
+
+def without_flags(text: str) -> str:
+    """``text`` without what sends the reader to a command-line flag: the
+    wizard asks instead (a changed setting is one of its choices). An aside
+    "(with --ca-file)" goes, and so does every sentence naming a flag."""
+    text = _FLAG_ASIDE.sub("", text)
+    lines = []
+    for line in text.split("\n"):
+        if not _FLAG.search(line):
+            lines.append(line)
+            continue
+        kept = " ".join(part for part in _SENTENCE.split(line) if not _FLAG.search(part))
+        if kept.strip():
+            indent = line[:len(line) - len(line.lstrip())]
+            lines.append(kept if kept.startswith(indent) else indent + kept.lstrip())
+    return "\n".join(lines)
+
+
+_POP = re.compile(r"\bPOP3?\b")
+_IMAP = re.compile(r"\bIMAP\b")
+
+
+def hints_for(protocol: str, hints) -> tuple:
+    """The provider hints that concern ``protocol`` ("imap" or "pop3"): a
+    hint about POP alone (its id names POP, or else its English text names
+    POP and not IMAP) is left out after IMAP was chosen, and the other way
+    round. The data has no protocol field; ids and texts say it."""
+    kept = []
+    for hint in hints:
+        # the id says it first ("pop-off"); else the text does
+        words = hint.id.replace("-", " ").upper()
+        if not _POP.search(words):
+            words = hint.text.get("en", "")
+        pop = bool(_POP.search(words))
+        imap = bool(_IMAP.search(words))
+        if protocol == "imap" and pop and not imap:
+            continue
+        if protocol == "pop3" and imap and not pop:
+            continue
+        kept.append(hint)
+    return tuple(kept)
 
 
 def _oauth2_only(server: Server) -> bool:
@@ -141,11 +189,26 @@ class Wizard:
             # a person is about to type: use that time for the cold start
             self._warm_up = start_warm_up(self.network)
         self.ask_language()
+        self.ask_name()
         address = self.ask_address()
-        result = self.discover(address)
-        servers = self.settle_servers(address, result)
-        incoming, outgoing, keep = self.choose_protocol(servers)
-        self.show_hints(result)
+        protocol = self.o.protocol
+        while True:
+            result = self.discover(address)
+            servers = self.settle_servers(address, result)
+            while True:
+                incoming, outgoing, keep = self.choose_protocol(servers, protocol)
+                back = self.review(address, incoming, outgoing, servers)
+                if back != "protocol":
+                    break
+                protocol = None  # asked again, with the recommendation
+                for key in ("protocol", "leave-on-server"):
+                    self.p.answers.pop(key, None)
+            if back != "address":
+                break
+            # a new address: look it up again (its provider may differ)
+            self.p.answers.pop("address", None)
+            address = self.ask_address()
+        self.show_hints(result, incoming[0].protocol)
         incoming, outgoing = self.test_login(address, incoming, outgoing)
         return self.export(address, result, incoming, outgoing, keep)
 
@@ -188,6 +251,54 @@ class Wizard:
             return EmailAddress.parse(text)
         except InvalidAddress as exc:  # a flag gave a bad address
             raise UsageError(invalid_address_text(exc, self.tr)) from None
+
+    def ask_name(self) -> None:
+        """The sender name recipients see, which the exported files carry.
+        Asked on a terminal (``--name`` answers it); a scripted run without
+        it leaves the name for the mail program to ask."""
+        if self.o.name is not None or not self.p.interactive:
+            return
+
+        def check(text: str) -> str | None:
+            if text.strip():
+                return None
+            return self.tr("Please type the name that people should see when you write "
+                           "to them, for example Anna Schmidt.")
+
+        name = self.p.text("name", self.tr("Your name, as people should see it on your "
+                                           "mail:"), validate=check)
+        self.o = dataclasses.replace(self.o, name=name.strip())
+
+    def review(self, address: EmailAddress, incoming: list[Server], outgoing: list[Server],
+               servers: list[Server]) -> str:
+        """Show the settings before anything is sent, and offer a way back:
+        "go" on, or change the "address" or the "protocol" (IMAP or POP3)."""
+        if not self.p.interactive:
+            return "go"
+        self.say("")
+        self.say(self.style(msg("Your settings for {address}:",
+                                address=address.text).render(self.tr), "bold"))
+        self.say(self.server_line(incoming[0], "incoming"))
+        self.say(self.server_line(outgoing[0], "outgoing"))
+        choices = [Choice("go", self.tr("Correct, go on")),
+                   Choice("address", self.tr("Change the e-mail address"))]
+        protocols = {s.protocol for s in servers}
+        if {"imap", "pop3"} <= protocols:
+            choices.append(Choice("protocol", self.tr("Choose between IMAP and POP3 again")))
+        return self.p.select("review", self.tr("Is this right?"), choices, default="go")
+
+    def server_line(self, server: Server, role: str) -> str:
+        """One server in plain words: what it does, its name, port and encryption."""
+        from .discovery_view import SECURITY_LABELS
+        security = SECURITY_LABELS[server.security].render(self.tr)
+        if role == "incoming":
+            text = msg("  Receiving ({protocol}): {host}, port {port}, {security}",
+                       protocol=server.protocol.upper(), host=sanitize(server.host),
+                       port=server.port, security=security)
+        else:
+            text = msg("  Sending (SMTP): {host}, port {port}, {security}",
+                       host=sanitize(server.host), port=server.port, security=security)
+        return text.render(self.tr)
 
     def _note_scripted_gaps(self) -> None:
         """Without an address nothing can be looked up: name, with it, every
@@ -272,39 +383,108 @@ class Wizard:
                          "doubt, compare them with your provider's help pages."))
 
     def enter_servers(self, address: EmailAddress) -> list[Server]:
-        from ..diagnostics import parse_server_spec
-
-        def checker(protocol):
-            def check(text):
-                try:
-                    parse_server_spec(text, protocol)
-                except UsageError as exc:
-                    return self.tr.render(exc.message)
-                return None
-            return check
-        self.say(self.tr("Please enter the servers from your provider's help pages, for "
-                         "example imap.example.com or imap.example.com:993."))
-        imap = self.p.text("manual", self.tr("Incoming mail server (IMAP):"),
-                           validate=checker("imap"))
-        smtp = self.p.text("manual", self.tr("Outgoing mail server (SMTP):"),
-                           validate=checker("smtp"))
+        """Ask for the servers one question at a time: receiving (IMAP or
+        POP3) and sending (SMTP), each by name, encryption and port."""
+        self.say(self.tr("Please type the settings from your provider's help pages. "
+                         "Where you are not sure, press Enter: the suggestion is the "
+                         "usual one."))
+        protocol = self.p.select("manual-protocol", self.tr("How does your mail program "
+                                                            "receive mail?"),
+                                 [Choice("imap", self.tr("IMAP (recommended: the same mail "
+                                                         "on every device)")),
+                                  Choice("pop3", self.tr("POP3 (mail is fetched to one "
+                                                         "device)"))], default="imap")
+        if not self.p.interactive:
+            self.p.note_missing("manual-protocol")
+            self.p.note_missing("smtp-server")
+            self.p.check_answers()  # raises, naming both
         user = address.ascii
-        return [dataclasses.replace(parse_server_spec(imap, "imap"), username=user),
-                dataclasses.replace(parse_server_spec(smtp, "smtp"), username=user)]
+        incoming = self.ask_server(protocol, username=user)
+        outgoing = self.ask_server("smtp", username=user)
+        return [incoming, outgoing]
 
-    def choose_protocol(self, servers: list[Server]
+    def ask_server(self, protocol: str, *, username: str | None,
+                   current: Server | None = None) -> Server:
+        """One server, asked as three questions (name, encryption, port) with
+        the usual answers as defaults; ``current`` gives the defaults when
+        a setting is changed."""
+        from ..diagnostics import parse_server_spec
+        from ..models import DEFAULT_PORTS
+        example = {"imap": "imap.example.com", "pop3": "pop.example.com",
+                   "smtp": "smtp.example.com"}[protocol]
+        if protocol == "smtp":
+            question = msg("Outgoing mail server (SMTP), for example {example}:",
+                           example=example).render(self.tr)
+        else:
+            question = msg("Incoming mail server ({protocol}), for example {example}:",
+                           protocol=protocol.upper(), example=example).render(self.tr)
+
+        def check_host(text: str) -> str | None:
+            if not text.strip():
+                return msg("Please type the server's name as your provider's help pages "
+                           "give it, for example {example}.", example=example
+                           ).render(self.tr)
+            try:
+                parse_server_spec(text, protocol)
+            except UsageError:
+                return msg("This is not a server name. A server name has dots and no "
+                           "spaces, for example {example}.", example=example
+                           ).render(self.tr)
+            return None
+
+        host_text = self.p.text(f"{protocol}-server", question,
+                                default=current.host if current else "",
+                                validate=check_host)
+        typed = parse_server_spec(host_text, protocol)  # "name:port/tls" is understood too
+        given_more = ":" in host_text or "/" in host_text
+        security_default = typed.security if given_more else (
+            current.security if current else "tls")
+        security = self.p.select(f"{protocol}-server", self.tr("Encryption:"), [
+            Choice("tls", self.tr("SSL/TLS (recommended)")),
+            Choice("starttls", "STARTTLS"),
+            Choice("plain", self.tr("None (not recommended: anyone on the way could read "
+                                    "your password)"))], default=security_default)
+        port_default = DEFAULT_PORTS[(protocol, security)]
+        if given_more and typed.security == security:
+            port_default = typed.port
+        elif current is not None and current.security == security:
+            port_default = current.port
+
+        def check_port(text: str) -> str | None:
+            from ..models import parse_port
+            if parse_port(text.strip()) is None:
+                return msg("Please type the port as a number, for example {port}. Your "
+                           "provider's help pages name it; the usual one is {port}.",
+                           port=port_default).render(self.tr)
+            return None
+
+        port_text = self.p.text(f"{protocol}-server", self.tr("Port:"), default=str(port_default),
+                                validate=check_port)
+        from ..models import parse_port
+        port = parse_port(port_text.strip()) or port_default
+        return dataclasses.replace(typed, port=port, security=security, username=username,
+                                   source="user", trusted=True,
+                                   auth=current.auth if current else typed.auth)
+
+    def choose_protocol(self, servers: list[Server], protocol: str | None = None
                         ) -> tuple[list[Server], list[Server], bool]:
         from ..explain.topics import TOPICS
+        username = next((s.username for s in servers if s.username), None)
+        if not any(s.protocol == "smtp" for s in servers):
+            self.say(self.style(self.tr("The outgoing mail server (for sending) is not "
+                                        "known yet."), "yellow", "bold"))
+            servers.append(self.ask_server("smtp", username=username))
+        if not any(s.protocol in ("imap", "pop3") for s in servers):
+            self.say(self.style(self.tr("The incoming mail server (for receiving) is not "
+                                        "known yet."), "yellow", "bold"))
+            kind = self.p.select("manual-protocol", self.tr("How does your mail program "
+                                                            "receive mail?"),
+                                 [Choice("imap", "IMAP"), Choice("pop3", "POP3")],
+                                 default=protocol or "imap")
+            servers.append(self.ask_server(kind, username=username))
         imap = [s for s in servers if s.protocol == "imap"]
         pop3 = [s for s in servers if s.protocol == "pop3"]
         outgoing = [s for s in servers if s.protocol == "smtp"]
-        if not outgoing:
-            raise WizardStopped(self.tr("No outgoing mail server is known. Please give one "
-                                        "with --smtp."))
-        if not imap and not pop3:
-            raise WizardStopped(self.tr("No incoming mail server is known. Please give one "
-                                        "with --imap or --pop3."))
-        protocol = self.o.protocol
         limited = False
         if protocol is None and imap and pop3:
             self.say("")
@@ -359,17 +539,20 @@ class Wizard:
                 "still shows it.)"), default=True)
         return chosen, outgoing, keep
 
-    def show_hints(self, result: DiscoveryResult | None) -> None:
-        if result is None or result.config is None or not result.config.hints:
+    def show_hints(self, result: DiscoveryResult | None, protocol: str = "imap") -> None:
+        if result is None or result.config is None:
+            return
+        hints = hints_for(protocol, result.config.hints)
+        if not hints:
             return
         self.say("")
         self.say(self.style(self.tr("Before you enter your password"), "bold"))
-        for hint in result.config.hints:
+        for hint in hints:
             mark = "!" if hint.kind in ("action", "warning") else "i"
             self.say(f"  {self.style(mark, 'yellow')} {sanitize(hint.in_lang(self.tr.lang))}")
             if hint.url:
                 self.say(f"    {self.style(sanitize(hint.url), 'blue')}")
-        if any(hint.kind in ("action", "warning") for hint in result.config.hints):
+        if any(hint.kind in ("action", "warning") for hint in hints):
             # something to do at the provider first: wait for it (a "no" meant nothing)
             self.p.pause("continue", self.tr("Press Enter when you have done this."))
 
@@ -452,7 +635,7 @@ class Wizard:
             ], default=default)
             if choice != "details":
                 return choice
-            self.say(render_text(report, self.tr, self.style))
+            self.say(without_flags(render_text(report, self.tr, self.style)))
 
     def summarise(self, report) -> list:
         from .diagnose_view import check_texts
@@ -465,14 +648,14 @@ class Wizard:
             mark = self.style("✗", "red") if check.status == "fail" else \
                 self.style("!", "yellow")
             self.say(f"  {mark} {self.style(title, 'bold')} ({check.server})")
-            self.say(f"    {explanation}")
+            self.say(f"    {without_flags(explanation)}")
+            fix = without_flags(fix) if fix else fix
             if fix:
                 self.say(f"    {self.tr('What to do')}: {fix}")
         return shown
 
     def edit(self, incoming: list[Server], outgoing: list[Server]
              ) -> tuple[list[Server], list[Server]]:
-        from ..diagnostics import parse_server_spec
         which = self.p.select("edit-which", self.tr("Which setting?"), [
             Choice("incoming", msg("Incoming server ({value})",
                                    value=f"{incoming[0].host}:{incoming[0].port}/"
@@ -489,19 +672,7 @@ class Wizard:
             return ([dataclasses.replace(incoming[0], username=user), *incoming[1:]],
                     [dataclasses.replace(outgoing[0], username=user), *outgoing[1:]])
         current = incoming[0] if which == "incoming" else outgoing[0]
-
-        def check(text):
-            try:
-                parse_server_spec(text, current.protocol)
-            except UsageError as exc:
-                return self.tr.render(exc.message)
-            return None
-        text = self.p.text("edit-value", self.tr("Server as name:port/encryption, e.g. "
-                                                 "imap.example.com:993/tls:"),
-                           default=f"{current.host}:{current.port}/{current.security}",
-                           validate=check)
-        new = dataclasses.replace(parse_server_spec(text, current.protocol),
-                                  username=current.username, auth=current.auth)
+        new = self.ask_server(current.protocol, username=current.username, current=current)
         if which == "incoming":
             return [new, *incoming[1:]], outgoing
         return incoming, [new, *outgoing[1:]]
