@@ -43,7 +43,8 @@ def run(args, env: Environment, tr: Translator) -> int:
         lang_given=lang_given, address=args.address, protocol=args.protocol,
         password=password, test_login=not args.no_login, devices=devices,
         out=Path(args.out) if args.out else None, name=args.name, keep_on_server=args.keep,
-        servers=servers, net=net, discovery=discovery)
+        servers=servers, net=net, discovery=discovery,
+        verbose=args.verbose)
     style = Style(env.colour)
     answers = {key: value for key, value in (
         ("address", args.address), ("protocol", args.protocol),

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InvalidAddress, UsageError, WizardStopped
-from ..i18n import Message, Translator, msg
+from ..i18n import N_, Message, Translator, msg
 from ..models import DiscoveryResult, EmailAddress, Server, SourceReport
 from .prompter import Choice, MissingAnswer, Prompter
 from .terminal import Style, sanitize
@@ -30,6 +30,21 @@ DEVICE_LABELS = {
     "apple": msg("iPhone, iPad or Mac (Apple Mail)"),
     "android": msg("Android phone (Thunderbird app)"),
     "other": msg("Something else: a printable settings sheet"),
+}
+
+
+#: each discovery source in the words of someone who never heard its name
+#: (the names and timings are shown with --verbose)
+SOURCE_WORDS = {
+    "providers": msg("our own list of providers"),
+    "autoconfig": msg("your provider's own settings file"),
+    "well-known": msg("your provider's website"),
+    "autoconfig-http": msg("your provider's settings file (sent unencrypted)"),
+    "ispdb": msg("Thunderbird's list of providers"),
+    "mx": msg("the internet's address book (DNS), which names your mail server"),
+    "srv": msg("the internet's address book (DNS), which names mail services"),
+    "autodiscover": msg("Microsoft's settings service"),
+    "guess": msg("trying the usual server names"),
 }
 
 
@@ -49,6 +64,8 @@ class WizardOptions:
     servers: tuple[Server, ...] = ()
     net: object = None
     discovery: object = None
+    #: show discovery's source names and timings
+    verbose: bool = False
 
 
 #: failures that a setting causes (a name, a port, encryption), not the password
@@ -113,6 +130,19 @@ def hints_for(protocol: str, hints) -> tuple:
             continue
         kept.append(hint)
     return tuple(kept)
+
+
+def _merged(reports: list):
+    """One report from the per-server ones (the worst verdict wins)."""
+    first = reports[0]
+    order = ("ok", "warning", "problem")
+    verdict = max((r.verdict for r in reports),
+                  key=lambda v: order.index(v) if v in order else 2)
+    return dataclasses.replace(
+        first, verdict=verdict, servers=tuple(s for r in reports for s in r.servers),
+        checks=tuple(c for r in reports for c in r.checks),
+        transcript=tuple(t for r in reports for t in r.transcript),
+        elapsed_ms=sum(r.elapsed_ms for r in reports))
 
 
 def _oauth2_only(server: Server) -> bool:
@@ -321,15 +351,28 @@ class Wizard:
         self.say("")
         self.say(self.style(msg("Looking up the settings for {domain} ...",
                                 domain=address.domain).render(self.tr), "bold"))
+        if not self.o.verbose:
+            self.say(self.tr("Asking at the same time: your provider's own settings file "
+                             "and website, Thunderbird's list of providers, our own list, "
+                             "and the internet's address book (DNS)."))
 
         def progress(report: SourceReport) -> None:
             if report.status == "cancelled":
                 return
             mark = {"found": self.style("✓", "green"), "error": self.style("✗", "red"),
                     "timeout": self.style("…", "yellow")}.get(report.status, "·")
-            label = STATUS_LABELS.get(report.status)
-            status = label.render(self.tr) if label else report.status
-            self.say(f"  {mark} {report.name:<16} {status} ({report.elapsed_ms} ms)")
+            if self.o.verbose:
+                label = STATUS_LABELS.get(report.status)
+                status = label.render(self.tr) if label else report.status
+                self.say(f"  {mark} {report.name:<16} {status} ({report.elapsed_ms} ms)")
+                return
+            words = SOURCE_WORDS.get(report.name)
+            where = words.render(self.tr) if words else report.name
+            template = {"found": N_("Found: {source}"),
+                        "timeout": N_("No answer in time: {source}"),
+                        "error": N_("Could not be reached: {source}")}.get(report.status)
+            if template is not None:  # "nothing there" is no news for the reader
+                self.say(f"  {mark} {msg(template, source=where).render(self.tr)}")
 
         return discover(address, network=self.network, providers=self.providers,
                         options=self.o.discovery, on_progress=progress)
@@ -583,15 +626,21 @@ class Wizard:
                     self.p.note_missing("password")
                     return incoming, outgoing
                 self.say("")
+                self.say(self.password_goes_to(incoming[0], outgoing[0]))
                 password = self.p.password("password", self.tr("Your password (it is not "
                                                                "shown and not saved):"),
                                            validate=self._check_password)
             self.p.check_answers()  # nothing is sent while an answer is missing
-            servers = [incoming[0], outgoing[0]]
             self.say(self.tr("Testing sign-in ..."))
-            # every time limit comes from network.timeouts (runtime.Timeouts)
-            report = diagnose(address, servers, network=self.network, password=password,
-                              options=ProbeOptions(), confirmed=self.confirmed)
+            reports = []
+            for server, role in ((incoming[0], "incoming"), (outgoing[0], "outgoing")):
+                # one server at a time, so the reader sees each one's result
+                # as it comes; every time limit comes from network.timeouts
+                reports.append(diagnose(address, [server], network=self.network,
+                                        password=password, options=ProbeOptions(),
+                                        confirmed=self.confirmed))
+                self.say(self.test_line(server, role, reports[-1]))
+            report = _merged(reports)
             self.summarise(report)
             if report.verdict != "problem":
                 self.login = "works"
@@ -610,6 +659,38 @@ class Wizard:
                 return incoming, outgoing
             else:
                 raise WizardStopped(self.tr("Stopped. Nothing was written."), status=1)
+
+    def password_goes_to(self, incoming: Server, outgoing: Server) -> str:
+        """Before the password is typed: where it will go, and how protected."""
+        if "plain" in (incoming.security, outgoing.security):
+            host = incoming.host if incoming.security == "plain" else outgoing.host
+            return self.style(msg("The connection to {host} is not encrypted. setupwizard "
+                                  "will not send your password there.",
+                                  host=sanitize(host)).render(self.tr), "yellow")
+        return msg("Your password goes only to {incoming} and {outgoing}, encrypted on the "
+                   "way ({security}).", incoming=sanitize(incoming.host),
+                   outgoing=sanitize(outgoing.host),
+                   security=" / ".join(dict.fromkeys(
+                       "SSL/TLS" if s.security == "tls" else "STARTTLS"
+                       for s in (incoming, outgoing)))).render(self.tr)
+
+    def test_line(self, server: Server, role: str, report) -> str:
+        """One server's sign-in result, as it comes in."""
+        failed = any(c.status == "fail" for c in report.checks)
+        tested = any(c.id.startswith("login.") and c.status == "pass" for c in report.checks)
+        if role == "incoming":
+            what = msg("Receiving ({protocol}, {host})", protocol=server.protocol.upper(),
+                       host=sanitize(server.host))
+        else:
+            what = msg("Sending (SMTP, {host})", host=sanitize(server.host))
+        if failed:
+            return f"  {self.style('✗', 'red')} " + msg(
+                "{what}: did not work", what=what).render(self.tr)
+        if tested:
+            return f"  {self.style('✓', 'green')} " + msg(
+                "{what}: sign-in works", what=what).render(self.tr)
+        return f"  {self.style('!', 'yellow')} " + msg(
+            "{what}: reached, sign-in not tested", what=what).render(self.tr)
 
     def _check_password(self, password: str) -> str | None:
         if password:
