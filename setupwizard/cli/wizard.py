@@ -53,6 +53,7 @@ def run(args, env: Environment, tr: Translator) -> int:
     prompter = Prompter(tr=tr, interactive=interactive, assume_yes=args.yes, answers=answers,
                         output=lambda text: (env.stdout.write(text + "\n"),
                                              env.stdout.flush()),
+                        raw=lambda text: (env.stdout.write(text), env.stdout.flush()),
                         width=terminal_width if env.stdout_isatty else None)
     with Network(net) as network:
         # a broken --ca-file is a usage error now; the TLS context itself is

@@ -145,6 +145,11 @@ def _merged(reports: list):
         elapsed_ms=sum(r.elapsed_ms for r in reports))
 
 
+#: the sources Thunderbird (desktop and Android) asks itself: settings found
+#: there, it finds again with just the address
+_THUNDERBIRD_READS = ("autoconfig", "well-known", "ispdb")
+
+
 def _oauth2_only(server: Server) -> bool:
     auth = [a.lower() for a in server.auth]
     return bool(auth) and all(a == "oauth2" for a in auth)
@@ -677,7 +682,7 @@ class Wizard:
     def test_line(self, server: Server, role: str, report) -> str:
         """One server's sign-in result, as it comes in."""
         failed = any(c.status == "fail" for c in report.checks)
-        tested = any(c.id.startswith("login.") and c.status == "pass" for c in report.checks)
+        tested = any(c.id == "login.ok" and c.status == "pass" for c in report.checks)
         if role == "incoming":
             what = msg("Receiving ({protocol}, {host})", protocol=server.protocol.upper(),
                        host=sanitize(server.host))
@@ -763,7 +768,6 @@ class Wizard:
                incoming: list[Server], outgoing: list[Server], keep: bool) -> list:
         from ..export import Account
         from ..export.formats import write_formats
-        from .export_view import render_files
         devices = self.o.devices
         if devices is None:
             self.say("")
@@ -776,30 +780,105 @@ class Wizard:
                           outgoing=tuple(outgoing), display_name=self.o.name,
                           provider=config.provider if config else None,
                           hints=config.hints if config else (), leave_on_server=keep)
-        folder = self.o.out or Path(f"setupwizard-{address.ascii}")
+        folder = (self.o.out or Path(f"setupwizard-{address.ascii}")).absolute()
         formats = [DEVICE_FORMATS[d] for d in devices]
         self.p.check_answers()  # nothing is written while an answer is missing
         results = write_formats(account, formats, folder, lang=self.tr.lang)
-        if any(r.name == "android" and r.files for r in results):  # else: its reason below
-            from ..export.android import terminal_qr
-            self.say("")
-            self.say(self.tr("Scan this code with the Thunderbird app on your Android "
-                             "phone (Add account > Import settings):"))
-            self.say(terminal_qr(account))
-        groups = [(r.name, r.files) for r in results]
-        self.say(render_files(groups, folder, msg("Your files are in {folder}",
-                                                  folder=str(folder)), self.tr, self.style))
+        qr = self.qr_block(account) if any(r.name == "android" and r.files
+                                           for r in results) else None
+        self.say("")
+        self.say(self.end_files(results, folder, skip_steps=("android",) if qr else ()))
         for r in results:
             if r.problem is not None:
                 self.say(self.style(self.tr.render(r.problem), "red"))
-        self.say(self.end_summary(all(r.ok for r in results)))
+        if config is not None and config.source in _THUNDERBIRD_READS and \
+                {"thunderbird", "android"} & set(devices):
+            self.say("")
+            self.say(self.tr("Good to know: Thunderbird usually finds these settings by "
+                             "itself. When it asks, type your name, your e-mail address and "
+                             "your password; it fills in the rest."))
+        summary = self.end_summary(all(r.ok for r in results), incoming[0].protocol)
+        if qr is None:
+            self.say("")
+            self.say(summary)
+            return results
+        # the code comes last, with its instruction beside it, so both are
+        # on screen when the reader scans; Enter ends it, then the summary
+        self.say("")
+        *lines, last = qr.split("\n")
+        for line in lines:
+            self.say(line)
+        self.p.write(last)
+        self.p.wait("qr-scanned")
+        self.say("")
+        self.say(summary)
         return results
 
-    def end_summary(self, files_ok: bool) -> str:
+    def qr_block(self, account) -> str | None:
+        """The QR code for the Android app with its instruction beside it,
+        sized to fit the terminal whole (never cut off); None when the
+        wizard is not on a terminal or the terminal is too small (the
+        picture file is named in the file list instead)."""
+        if not self.p.interactive or self.p.width is None:
+            return None
+        import shutil
+
+        from ..export.android import terminal_qr
+        from .wrap import visible_width, wrap
+        columns, rows = self.p.width(), shutil.get_terminal_size((80, 24)).lines
+        text = "\n".join([
+            self.tr("Scan this code with the Thunderbird app on your Android phone "
+                    "(Add account > Import settings):"),
+            "",
+            self.tr("Press Enter when your phone has read the code.")])
+        # the quiet zone around the code: as wide as the window allows, at least one
+        for border in (3, 2, 1):
+            code = terminal_qr(account, border=border).rstrip("\n").split("\n")
+            side = columns - 1 - visible_width(code[0]) - 2
+            if side >= 20 and len(code) <= rows:
+                beside = wrap(text, side).split("\n")
+                if len(beside) > len(code):
+                    continue
+                return "\n".join(f"{line}  {beside[i]}".rstrip() if i < len(beside)
+                                  else line for i, line in enumerate(code))
+            stacked = wrap(text, columns - 1).split("\n")
+            if len(code) + len(stacked) <= rows and visible_width(code[0]) < columns:
+                return "\n".join(stacked + code)
+        return None
+
+    def end_files(self, results, folder: Path, skip_steps: tuple[str, ...] = ()) -> str:
+        """The folder (in full), then per device its files and its steps,
+        once (the PNG and the SVG of one code share them)."""
+        from .export_view import folder_text, format_label
+        out = [self.style(msg("Your files are in {folder}",
+                              folder=folder_text(folder)).render(self.tr), "bold")]
+        for r in results:
+            if not r.files:
+                continue
+            out.append("")
+            out.append(self.style(format_label(r.name, self.tr), "bold"))
+            shown: list = []
+            for exported in r.files:
+                title = sanitize(self.tr.render(exported.title))
+                out.append(f"  {self.style(exported.path.name, 'cyan')} - {title}")
+            if r.name in skip_steps:
+                out.append("    " + self.tr("How to use it: see the code at the end."))
+                continue
+            for exported in r.files:
+                if exported.steps in shown:
+                    continue
+                shown.append(exported.steps)
+                for number, step in enumerate(exported.steps, start=1):
+                    out.append(f"    {number}. {sanitize(self.tr.render(step))}")
+        return "\n".join(out)
+
+    def end_summary(self, files_ok: bool, protocol: str = "imap") -> str:
         """The last line: what was confirmed and what was not (only a
         sign-in that worked, and every file written, earn "All done")."""
         if self.login == "works" and files_ok:
-            return self.style(self.tr("All done. Enjoy your mail!"), "green", "bold")
+            return self.style(msg("All done: receiving ({protocol}) and sending work, and "
+                                  "your files are ready. Enjoy your mail!",
+                                  protocol=protocol.upper()).render(self.tr), "green", "bold")
         if self.login == "works":
             text = self.tr("Sign-in works, but not every file could be made; see above.")
         elif self.login == "failed":
