@@ -502,7 +502,7 @@ class Wizard:
             from ..models import parse_port
             if parse_port(text.strip()) is None:
                 return msg("Please type the port as a number, for example {port}. Your "
-                           "provider's help pages name it; the usual one is {port}.",
+                           "provider's help pages name it.",
                            port=port_default).render(self.tr)
             return None
 
