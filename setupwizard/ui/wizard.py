@@ -242,7 +242,7 @@ class Wizard:
                 break
             # a new address: look it up again (its provider may differ)
             self.p.answers.pop("address", None)
-            address = self.ask_address()
+            address = self.ask_address(default=address.text)
         self.show_hints(result, incoming[0].protocol)
         incoming, outgoing = self.test_login(address, incoming, outgoing)
         return self.export(address, result, incoming, outgoing, keep)
@@ -267,7 +267,7 @@ class Wizard:
         if lang != self.tr.lang:
             self.p.tr = Translator(lang)
 
-    def ask_address(self) -> EmailAddress:
+    def ask_address(self, default: str = "") -> EmailAddress:
         from .discovery_view import invalid_address_text
 
         def check(text: str) -> str | None:
@@ -278,7 +278,8 @@ class Wizard:
             return None
 
         try:
-            text = self.p.text("address", self.tr("Your e-mail address:"), validate=check)
+            text = self.p.text("address", self.tr("Your e-mail address:"), default=default,
+                               validate=check)
         except MissingAnswer:
             self._note_scripted_gaps()
             raise
@@ -672,12 +673,14 @@ class Wizard:
             return self.style(msg("The connection to {host} is not encrypted. setupwizard "
                                   "will not send your password there.",
                                   host=sanitize(host)).render(self.tr), "yellow")
+        security = " / ".join(dict.fromkeys("SSL/TLS" if s.security == "tls" else "STARTTLS"
+                                            for s in (incoming, outgoing)))
+        if incoming.host == outgoing.host:
+            return msg("Your password goes only to {host}, encrypted on the way ({security}).",
+                       host=sanitize(incoming.host), security=security).render(self.tr)
         return msg("Your password goes only to {incoming} and {outgoing}, encrypted on the "
                    "way ({security}).", incoming=sanitize(incoming.host),
-                   outgoing=sanitize(outgoing.host),
-                   security=" / ".join(dict.fromkeys(
-                       "SSL/TLS" if s.security == "tls" else "STARTTLS"
-                       for s in (incoming, outgoing)))).render(self.tr)
+                   outgoing=sanitize(outgoing.host), security=security).render(self.tr)
 
     def test_line(self, server: Server, role: str, report) -> str:
         """One server's sign-in result, as it comes in."""
@@ -784,8 +787,8 @@ class Wizard:
         formats = [DEVICE_FORMATS[d] for d in devices]
         self.p.check_answers()  # nothing is written while an answer is missing
         results = write_formats(account, formats, folder, lang=self.tr.lang)
-        qr = self.qr_block(account) if any(r.name == "android" and r.files
-                                           for r in results) else None
+        qr = self.fit_qr(account) if any(r.name == "android" and r.files
+                                         for r in results) else None
         self.say("")
         self.say(self.end_files(results, folder, skip_steps=("android",) if qr else ()))
         for r in results:
@@ -814,13 +817,29 @@ class Wizard:
         self.say(summary)
         return results
 
-    def qr_block(self, account) -> str | None:
+    def fit_qr(self, account) -> str | None:
+        """The QR block for the end (see qr_block); when the window is too
+        short for it, ask the reader to make it taller, once."""
+        block, needed = self.qr_block(account)
+        if block is None and needed:
+            import shutil
+            self.say("")
+            self.say(msg("The code for your phone needs a window of {rows} lines; this "
+                         "one has {now}. Make the window taller now to see the code here. "
+                         "Or use the picture file instead: its steps are below.",
+                         rows=needed, now=shutil.get_terminal_size((80, 24)).lines
+                         ).render(self.tr))
+            self.p.pause("qr-scanned", self.tr("Press Enter to go on."))
+            block, needed = self.qr_block(account)
+        return block
+
+    def qr_block(self, account) -> tuple[str | None, int]:
         """The QR code for the Android app with its instruction beside it,
-        sized to fit the terminal whole (never cut off); None when the
-        wizard is not on a terminal or the terminal is too small (the
-        picture file is named in the file list instead)."""
+        sized to fit the terminal whole (never cut off), and 0; or None and
+        the rows it would need when the terminal is too small (0: not on a
+        terminal). Without it, the file list gives the picture's steps."""
         if not self.p.interactive or self.p.width is None:
-            return None
+            return None, 0
         import shutil
 
         from ..export.android import terminal_qr
@@ -840,11 +859,11 @@ class Wizard:
                 if len(beside) > len(code):
                     continue
                 return "\n".join(f"{line}  {beside[i]}".rstrip() if i < len(beside)
-                                  else line for i, line in enumerate(code))
+                                  else line for i, line in enumerate(code)), 0
             stacked = wrap(text, columns - 1).split("\n")
             if len(code) + len(stacked) <= rows and visible_width(code[0]) < columns:
-                return "\n".join(stacked + code)
-        return None
+                return "\n".join(stacked + code), 0
+        return None, len(code)
 
     def end_files(self, results, folder: Path, skip_steps: tuple[str, ...] = ()) -> str:
         """The folder (in full), then per device its files and its steps,
