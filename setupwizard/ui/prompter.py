@@ -188,6 +188,9 @@ class Prompter:
             if problem is None:
                 return value
             self.say(f"  ! {problem}")
+            # asked again with what was typed, to correct; an emptied answer
+            # gets its suggestion back
+            value = value if value.strip() else default
 
     def password(self, key: str, message: str, *,
                  validate: Callable[[str], str | None] | None = None) -> str:
