@@ -17,7 +17,8 @@ DOWN, UP, ENTER, SPACE = "\x1b[B", "\x1b[A", "\r", " "
 
 def spawn(lab, *args, lang="C.UTF-8"):
     env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("LC_", "LANG", "SETUPWIZARD", "NO_COLOR"))}
+           if not k.startswith(("LC_", "LANG", "SETUPWIZARD", "NO_COLOR", "COLUMNS",
+                                "LINES"))}  # the pty's size, not the runner's
     env.update({"LANG": lang, "TERM": "xterm-256color", "PYTHONIOENCODING": "utf-8"})
     if args[:1] == ("wizard",) and "--name" not in args:
         args = (*args, "--name", "Alice Example")  # the name question has its own test
