@@ -386,11 +386,12 @@ class Wizard:
     def settle_servers(self, address: EmailAddress, result: DiscoveryResult | None
                        ) -> list[Server]:
         from ..discovery.base import SOURCE_LABELS
+        self.confirmed = None  # a confirmation covers one address's servers, not the next
         if self.o.servers:
             return list(self.o.servers)
         if result is not None and result.network_down:
             # our own connection is the problem: say so, and ask for nothing
-            self.say(self.style(self.tr.render(result.error), "red", "bold"))
+            self.say(self.style(without_flags(self.tr.render(result.error)), "red", "bold"))
             raise WizardStopped(self.tr("Connect this computer to the internet, then start "
                                         "again."), status=1)
         if result is None or not result.found:
