@@ -2,9 +2,15 @@
 
 Written only against the Prompter interface (ui/prompter.py), so the same
 flow runs on a terminal with questionary and unattended from flags. The
-steps: language, address, discovery (live), confirmation of untrusted
-settings, IMAP or POP3 (with a recommendation), provider hints, password and
-a live sign-in test, devices, exports and instructions.
+steps: language, name, address, discovery (live, in plain words), confirmation
+of untrusted settings (or the servers asked one question at a time), IMAP or
+POP3 (with a recommendation), a review with a way back to the address and the
+protocol, the provider hints for that protocol, password (after saying where
+it goes) and a live sign-in test per server, devices, exports, and an end
+screen with the QR code last, whole, beside its instruction.
+
+On a terminal no text sends the reader to a command-line flag: the wizard
+asks instead (``without_flags`` drops such sentences from shared texts).
 """
 
 from __future__ import annotations
