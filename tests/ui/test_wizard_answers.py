@@ -174,12 +174,15 @@ def test_end_screen_shows_the_qr_code_whole_beside_its_instruction(lab, tmp_path
     answer(child, "Stimmt das so", ENTER)
     child.expect("gelesen hat")
     time.sleep(1)
-    screen = terminal.display()
-    code = [line for line in screen if line[:1] in "█▀▄"]
-    assert screen[0][:1] in "█▀▄" and screen[0] == code[0]           # the top is on screen
-    assert len(code) == len([line for line in screen if line])        # nothing else
-    assert "Scannen Sie diesen Code" in " ".join(screen)
-    assert "gelesen hat" in " ".join(screen)
+    screen = [line for line in terminal.display() if line]
+    rows = [i for i, line in enumerate(screen) if line[:1] in "█▀▄"]
+    assert rows and rows == list(range(rows[0], len(screen)))   # the code ends the screen
+    width = len(screen[-1])                                     # its last line: code only
+    code = [screen[i][:width] for i in rows]
+    # the whole code: its top and bottom edges (the painted quiet zone) are on screen
+    assert set(code[0]) <= set("█▀") and set(code[-1]) <= set("█▄"), code
+    beside = " ".join(screen[i][width:] for i in rows)
+    assert "Scannen Sie diesen Code" in beside and "gelesen hat" in beside
     child.send(ENTER)
     child.expect(pexpect.EOF)
     child.close()
