@@ -173,7 +173,8 @@ def test_end_screen_shows_the_qr_code_whole_beside_its_instruction(lab, tmp_path
                             "--devices", "thunderbird,android", "--out", str(out))
     answer(child, "Stimmt das so", ENTER)
     child.expect("gelesen hat")
-    time.sleep(1)
+    child.expect(re.escape("\x1b[6n"))     # the wait for Enter begins: the code is all out
+    time.sleep(0.5)
     screen = [line for line in terminal.display() if line]
     rows = [i for i, line in enumerate(screen) if line[:1] in "█▀▄"]
     assert rows and rows == list(range(rows[0], len(screen)))   # the code ends the screen
