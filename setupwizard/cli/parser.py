@@ -257,6 +257,8 @@ def _add_guided_parsers(commands, *, common, network, finding, servers, tr: Tran
     wizard.add_argument("--out", metavar=tr("FOLDER"),
                         help=tr("where to write the files (default: ./setupwizard-ADDRESS/)"))
     wizard.add_argument("--name", help=tr("your name as recipients should see it"))
+    wizard.add_argument("--verbose", action="store_true",
+                        help=tr("name each lookup source and how long it took"))
     wizard.add_argument("--yes", action="store_true",
                         help=tr("answer every confirmation with yes (settings from "
                                 "unconfirmed sources included)"))

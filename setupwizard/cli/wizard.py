@@ -43,7 +43,8 @@ def run(args, env: Environment, tr: Translator) -> int:
         lang_given=lang_given, address=args.address, protocol=args.protocol,
         password=password, test_login=not args.no_login, devices=devices,
         out=Path(args.out) if args.out else None, name=args.name, keep_on_server=args.keep,
-        servers=servers, net=net, discovery=discovery)
+        servers=servers, net=net, discovery=discovery,
+        verbose=args.verbose)
     style = Style(env.colour)
     answers = {key: value for key, value in (
         ("address", args.address), ("protocol", args.protocol),
@@ -52,6 +53,7 @@ def run(args, env: Environment, tr: Translator) -> int:
     prompter = Prompter(tr=tr, interactive=interactive, assume_yes=args.yes, answers=answers,
                         output=lambda text: (env.stdout.write(text + "\n"),
                                              env.stdout.flush()),
+                        raw=lambda text: (env.stdout.write(text), env.stdout.flush()),
                         width=terminal_width if env.stdout_isatty else None)
     with Network(net) as network:
         # a broken --ca-file is a usage error now; the TLS context itself is

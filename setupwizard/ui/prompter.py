@@ -51,7 +51,9 @@ FLAGS = {
     "leave-on-server": "--keep-on-server/--no-keep-on-server",
     "password": "--password-stdin", "after-failure": "--yes", "devices": "--devices",
     "name": "--name", "edit-which": "--imap/--pop3/--smtp", "edit-value": "--imap/--pop3/--smtp",
-    "continue": "--yes",
+    "continue": "--yes", "manual-protocol": "--imap/--pop3",
+    "imap-server": "--imap", "pop3-server": "--pop3", "smtp-server": "--smtp",
+    "review": "--yes", "qr-scanned": "--yes",
 }
 
 #: the keys that answer a yes/no question, by language ("y" also works in
@@ -89,11 +91,28 @@ class Prompter:
     backend: Any = None  # questionary module, imported lazily
     width: Callable[[], int] | None = None
     missing: list[str] = field(default_factory=list)
+    #: writes text without a line break (None: ``output`` is used)
+    raw: Callable[[str], None] | None = None
 
     def say(self, text: str = "") -> None:
         # one column spare: a line that fills the last one makes some
         # terminals wrap the cursor onto an empty line of its own
         self.output(wrap(text, self.width() - 1 if self.width else None))
+
+    def write(self, text: str) -> None:
+        """``text`` as it is, without a line break after it (the last line
+        of a drawing that must not scroll its first line away)."""
+        if self.raw is None:
+            self.output(text)
+        else:
+            self.raw(text)
+
+    def wait(self, key: str) -> None:
+        """On a terminal, wait for Enter without drawing anything (the
+        instruction is already on screen); elsewhere return at once."""
+        if not self.interactive or self._given(key) is not None or self.assume_yes:
+            return
+        self._run_keys("", "", {}, True, bare=True)
 
     # -- scripted: collect what is missing ------------------------------------
     def note_missing(self, key: str) -> None:
@@ -169,6 +188,9 @@ class Prompter:
             if problem is None:
                 return value
             self.say(f"  ! {problem}")
+            # asked again with what was typed, to correct; an emptied answer
+            # gets its suggestion back
+            value = value if value.strip() else default
 
     def password(self, key: str, message: str, *,
                  validate: Callable[[str], str | None] | None = None) -> str:
@@ -262,7 +284,8 @@ class Prompter:
         hint = self.tr("(Y/n)") if default else self.tr("(y/N)")
         return bool(self._run_keys(message, hint, keys, default))
 
-    def _run_keys(self, message: str, hint: str, keys: dict[str, Any], enter: Any) -> Any:
+    def _run_keys(self, message: str, hint: str, keys: dict[str, Any], enter: Any, *,
+                  bare: bool = False) -> Any:
         """A one-key question: each of ``keys`` answers with its value, Enter
         with ``enter``; every other key does nothing."""
         from prompt_toolkit import PromptSession
@@ -291,8 +314,8 @@ class Prompter:
         def ignore(event) -> None:
             """Other keys do nothing (nothing is typed into this question)."""
 
-        tokens = [("class:qmark", "?"), ("class:question", f" {shown} "),
-                  ("class:instruction", hint)]
+        tokens = [] if bare else [("class:qmark", "?"), ("class:question", f" {shown} "),
+                                  ("class:instruction", hint)]
         session: PromptSession = PromptSession(tokens, key_bindings=bindings,
                                                style=merge_styles_default([None]),
                                                erase_when_done=True)

@@ -2,20 +2,27 @@
 
 Written only against the Prompter interface (ui/prompter.py), so the same
 flow runs on a terminal with questionary and unattended from flags. The
-steps: language, address, discovery (live), confirmation of untrusted
-settings, IMAP or POP3 (with a recommendation), provider hints, password and
-a live sign-in test, devices, exports and instructions.
+steps: language, name, address, discovery (live, in plain words), confirmation
+of untrusted settings (or the servers asked one question at a time), IMAP or
+POP3 (with a recommendation), a review with a way back to the address and the
+protocol, the provider hints for that protocol, password (after saying where
+it goes) and a live sign-in test per server, devices, exports, and an end
+screen with the QR code last, whole, beside its instruction.
+
+On a terminal no text sends the reader to a command-line flag: the wizard
+asks instead (``without_flags`` drops such sentences from shared texts).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InvalidAddress, UsageError, WizardStopped
-from ..i18n import Message, Translator, msg
+from ..i18n import N_, Message, Translator, msg
 from ..models import DiscoveryResult, EmailAddress, Server, SourceReport
 from .prompter import Choice, MissingAnswer, Prompter
 from .terminal import Style, sanitize
@@ -29,6 +36,21 @@ DEVICE_LABELS = {
     "apple": msg("iPhone, iPad or Mac (Apple Mail)"),
     "android": msg("Android phone (Thunderbird app)"),
     "other": msg("Something else: a printable settings sheet"),
+}
+
+
+#: each discovery source in the words of someone who never heard its name
+#: (the names and timings are shown with --verbose)
+SOURCE_WORDS = {
+    "providers": msg("our own list of providers"),
+    "autoconfig": msg("your provider's own settings file"),
+    "well-known": msg("your provider's website"),
+    "autoconfig-http": msg("your provider's settings file (sent unencrypted)"),
+    "ispdb": msg("Thunderbird's list of providers"),
+    "mx": msg("the internet's address book (DNS), which names your mail server"),
+    "srv": msg("the internet's address book (DNS), which names mail services"),
+    "autodiscover": msg("Microsoft's settings service"),
+    "guess": msg("trying the usual server names"),
 }
 
 
@@ -48,6 +70,8 @@ class WizardOptions:
     servers: tuple[Server, ...] = ()
     net: object = None
     discovery: object = None
+    #: show discovery's source names and timings
+    verbose: bool = False
 
 
 #: failures that a setting causes (a name, a port, encryption), not the password
@@ -65,6 +89,71 @@ def _after_failure_default(report) -> str:
     if any(f.startswith(_SETTING_FAILURES) for f in failed):
         return "edit"
     return "details"
+
+
+_FLAG_ASIDE = re.compile(r"\s*\((?:with|mit)\s+--[a-z][\w-]*\)")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+_FLAG = re.compile(r"(?<![\w-])--[a-z][\w-]*")
+
+
+def without_flags(text: str) -> str:
+    """``text`` without what sends the reader to a command-line flag: the
+    wizard asks instead (a changed setting is one of its choices). An aside
+    "(with --ca-file)" goes, and so does every sentence naming a flag."""
+    text = _FLAG_ASIDE.sub("", text)
+    lines = []
+    for line in text.split("\n"):
+        if not _FLAG.search(line):
+            lines.append(line)
+            continue
+        kept = " ".join(part for part in _SENTENCE.split(line) if not _FLAG.search(part))
+        if kept.strip():
+            indent = line[:len(line) - len(line.lstrip())]
+            lines.append(kept if kept.startswith(indent) else indent + kept.lstrip())
+    return "\n".join(lines)
+
+
+_POP = re.compile(r"\bPOP3?\b")
+_IMAP = re.compile(r"\bIMAP\b")
+
+
+def hints_for(protocol: str, hints) -> tuple:
+    """The provider hints that concern ``protocol`` ("imap" or "pop3"): a
+    hint about POP alone (its id names POP, or else its English text names
+    POP and not IMAP) is left out after IMAP was chosen, and the other way
+    round. The data has no protocol field; ids and texts say it."""
+    kept = []
+    for hint in hints:
+        # the id says it first ("pop-off"); else the text does
+        words = hint.id.replace("-", " ").upper()
+        if not _POP.search(words):
+            words = hint.text.get("en", "")
+        pop = bool(_POP.search(words))
+        imap = bool(_IMAP.search(words))
+        if protocol == "imap" and pop and not imap:
+            continue
+        if protocol == "pop3" and imap and not pop:
+            continue
+        kept.append(hint)
+    return tuple(kept)
+
+
+def _merged(reports: list):
+    """One report from the per-server ones (the worst verdict wins)."""
+    first = reports[0]
+    order = ("ok", "warning", "problem")
+    verdict = max((r.verdict for r in reports),
+                  key=lambda v: order.index(v) if v in order else 2)
+    return dataclasses.replace(
+        first, verdict=verdict, servers=tuple(s for r in reports for s in r.servers),
+        checks=tuple(c for r in reports for c in r.checks),
+        transcript=tuple(t for r in reports for t in r.transcript),
+        elapsed_ms=sum(r.elapsed_ms for r in reports))
+
+
+#: the sources Thunderbird (desktop and Android) asks itself: settings found
+#: there, it finds again with just the address
+_THUNDERBIRD_READS = ("autoconfig", "well-known", "ispdb")
 
 
 def _oauth2_only(server: Server) -> bool:
@@ -141,11 +230,26 @@ class Wizard:
             # a person is about to type: use that time for the cold start
             self._warm_up = start_warm_up(self.network)
         self.ask_language()
+        self.ask_name()
         address = self.ask_address()
-        result = self.discover(address)
-        servers = self.settle_servers(address, result)
-        incoming, outgoing, keep = self.choose_protocol(servers)
-        self.show_hints(result)
+        protocol = self.o.protocol
+        while True:
+            result = self.discover(address)
+            servers = self.settle_servers(address, result)
+            while True:
+                incoming, outgoing, keep = self.choose_protocol(servers, protocol)
+                back = self.review(address, incoming, outgoing, servers)
+                if back != "protocol":
+                    break
+                protocol = None  # asked again, with the recommendation
+                for key in ("protocol", "leave-on-server"):
+                    self.p.answers.pop(key, None)
+            if back != "address":
+                break
+            # a new address: look it up again (its provider may differ)
+            self.p.answers.pop("address", None)
+            address = self.ask_address(default=address.text)
+        self.show_hints(result, incoming[0].protocol)
         incoming, outgoing = self.test_login(address, incoming, outgoing)
         return self.export(address, result, incoming, outgoing, keep)
 
@@ -169,7 +273,7 @@ class Wizard:
         if lang != self.tr.lang:
             self.p.tr = Translator(lang)
 
-    def ask_address(self) -> EmailAddress:
+    def ask_address(self, default: str = "") -> EmailAddress:
         from .discovery_view import invalid_address_text
 
         def check(text: str) -> str | None:
@@ -180,7 +284,8 @@ class Wizard:
             return None
 
         try:
-            text = self.p.text("address", self.tr("Your e-mail address:"), validate=check)
+            text = self.p.text("address", self.tr("Your e-mail address:"), default=default,
+                               validate=check)
         except MissingAnswer:
             self._note_scripted_gaps()
             raise
@@ -188,6 +293,54 @@ class Wizard:
             return EmailAddress.parse(text)
         except InvalidAddress as exc:  # a flag gave a bad address
             raise UsageError(invalid_address_text(exc, self.tr)) from None
+
+    def ask_name(self) -> None:
+        """The sender name recipients see, which the exported files carry.
+        Asked on a terminal (``--name`` answers it); a scripted run without
+        it leaves the name for the mail program to ask."""
+        if self.o.name is not None or not self.p.interactive:
+            return
+
+        def check(text: str) -> str | None:
+            if text.strip():
+                return None
+            return self.tr("Please type the name that people should see when you write "
+                           "to them, for example Anna Schmidt.")
+
+        name = self.p.text("name", self.tr("Your name, as people should see it on your "
+                                           "mail:"), validate=check)
+        self.o = dataclasses.replace(self.o, name=name.strip())
+
+    def review(self, address: EmailAddress, incoming: list[Server], outgoing: list[Server],
+               servers: list[Server]) -> str:
+        """Show the settings before anything is sent, and offer a way back:
+        "go" on, or change the "address" or the "protocol" (IMAP or POP3)."""
+        if not self.p.interactive:
+            return "go"
+        self.say("")
+        self.say(self.style(msg("Your settings for {address}:",
+                                address=address.text).render(self.tr), "bold"))
+        self.say(self.server_line(incoming[0], "incoming"))
+        self.say(self.server_line(outgoing[0], "outgoing"))
+        choices = [Choice("go", self.tr("Correct, go on")),
+                   Choice("address", self.tr("Change the e-mail address"))]
+        protocols = {s.protocol for s in servers}
+        if {"imap", "pop3"} <= protocols:
+            choices.append(Choice("protocol", self.tr("Choose between IMAP and POP3 again")))
+        return self.p.select("review", self.tr("Is this right?"), choices, default="go")
+
+    def server_line(self, server: Server, role: str) -> str:
+        """One server in plain words: what it does, its name, port and encryption."""
+        from .discovery_view import SECURITY_LABELS
+        security = SECURITY_LABELS[server.security].render(self.tr)
+        if role == "incoming":
+            text = msg("  Receiving ({protocol}): {host}, port {port}, {security}",
+                       protocol=server.protocol.upper(), host=sanitize(server.host),
+                       port=server.port, security=security)
+        else:
+            text = msg("  Sending (SMTP): {host}, port {port}, {security}",
+                       host=sanitize(server.host), port=server.port, security=security)
+        return text.render(self.tr)
 
     def _note_scripted_gaps(self) -> None:
         """Without an address nothing can be looked up: name, with it, every
@@ -210,15 +363,28 @@ class Wizard:
         self.say("")
         self.say(self.style(msg("Looking up the settings for {domain} ...",
                                 domain=address.domain).render(self.tr), "bold"))
+        if not self.o.verbose:
+            self.say(self.tr("Asking at the same time: your provider's own settings file "
+                             "and website, Thunderbird's list of providers, our own list, "
+                             "and the internet's address book (DNS)."))
 
         def progress(report: SourceReport) -> None:
             if report.status == "cancelled":
                 return
             mark = {"found": self.style("✓", "green"), "error": self.style("✗", "red"),
                     "timeout": self.style("…", "yellow")}.get(report.status, "·")
-            label = STATUS_LABELS.get(report.status)
-            status = label.render(self.tr) if label else report.status
-            self.say(f"  {mark} {report.name:<16} {status} ({report.elapsed_ms} ms)")
+            if self.o.verbose:
+                label = STATUS_LABELS.get(report.status)
+                status = label.render(self.tr) if label else report.status
+                self.say(f"  {mark} {report.name:<16} {status} ({report.elapsed_ms} ms)")
+                return
+            words = SOURCE_WORDS.get(report.name)
+            where = words.render(self.tr) if words else report.name
+            template = {"found": N_("Found: {source}"),
+                        "timeout": N_("No answer in time: {source}"),
+                        "error": N_("Could not be reached: {source}")}.get(report.status)
+            if template is not None:  # "nothing there" is no news for the reader
+                self.say(f"  {mark} {msg(template, source=where).render(self.tr)}")
 
         return discover(address, network=self.network, providers=self.providers,
                         options=self.o.discovery, on_progress=progress)
@@ -226,11 +392,12 @@ class Wizard:
     def settle_servers(self, address: EmailAddress, result: DiscoveryResult | None
                        ) -> list[Server]:
         from ..discovery.base import SOURCE_LABELS
+        self.confirmed = None  # a confirmation covers one address's servers, not the next
         if self.o.servers:
             return list(self.o.servers)
         if result is not None and result.network_down:
             # our own connection is the problem: say so, and ask for nothing
-            self.say(self.style(self.tr.render(result.error), "red", "bold"))
+            self.say(self.style(without_flags(self.tr.render(result.error)), "red", "bold"))
             raise WizardStopped(self.tr("Connect this computer to the internet, then start "
                                         "again."), status=1)
         if result is None or not result.found:
@@ -272,39 +439,108 @@ class Wizard:
                          "doubt, compare them with your provider's help pages."))
 
     def enter_servers(self, address: EmailAddress) -> list[Server]:
-        from ..diagnostics import parse_server_spec
-
-        def checker(protocol):
-            def check(text):
-                try:
-                    parse_server_spec(text, protocol)
-                except UsageError as exc:
-                    return self.tr.render(exc.message)
-                return None
-            return check
-        self.say(self.tr("Please enter the servers from your provider's help pages, for "
-                         "example imap.example.com or imap.example.com:993."))
-        imap = self.p.text("manual", self.tr("Incoming mail server (IMAP):"),
-                           validate=checker("imap"))
-        smtp = self.p.text("manual", self.tr("Outgoing mail server (SMTP):"),
-                           validate=checker("smtp"))
+        """Ask for the servers one question at a time: receiving (IMAP or
+        POP3) and sending (SMTP), each by name, encryption and port."""
+        self.say(self.tr("Please type the settings from your provider's help pages. "
+                         "Where you are not sure, press Enter: the suggestion is the "
+                         "usual one."))
+        protocol = self.p.select("manual-protocol", self.tr("How does your mail program "
+                                                            "receive mail?"),
+                                 [Choice("imap", self.tr("IMAP (recommended: the same mail "
+                                                         "on every device)")),
+                                  Choice("pop3", self.tr("POP3 (mail is fetched to one "
+                                                         "device)"))], default="imap")
+        if not self.p.interactive:
+            self.p.note_missing("manual-protocol")
+            self.p.note_missing("smtp-server")
+            self.p.check_answers()  # raises, naming both
         user = address.ascii
-        return [dataclasses.replace(parse_server_spec(imap, "imap"), username=user),
-                dataclasses.replace(parse_server_spec(smtp, "smtp"), username=user)]
+        incoming = self.ask_server(protocol, username=user)
+        outgoing = self.ask_server("smtp", username=user)
+        return [incoming, outgoing]
 
-    def choose_protocol(self, servers: list[Server]
+    def ask_server(self, protocol: str, *, username: str | None,
+                   current: Server | None = None) -> Server:
+        """One server, asked as three questions (name, encryption, port) with
+        the usual answers as defaults; ``current`` gives the defaults when
+        a setting is changed."""
+        from ..diagnostics import parse_server_spec
+        from ..models import DEFAULT_PORTS
+        example = {"imap": "imap.example.com", "pop3": "pop.example.com",
+                   "smtp": "smtp.example.com"}[protocol]
+        if protocol == "smtp":
+            question = msg("Outgoing mail server (SMTP), for example {example}:",
+                           example=example).render(self.tr)
+        else:
+            question = msg("Incoming mail server ({protocol}), for example {example}:",
+                           protocol=protocol.upper(), example=example).render(self.tr)
+
+        def check_host(text: str) -> str | None:
+            if not text.strip():
+                return msg("Please type the server's name as your provider's help pages "
+                           "give it, for example {example}.", example=example
+                           ).render(self.tr)
+            try:
+                parse_server_spec(text, protocol)
+            except UsageError:
+                return msg("This is not a server name. A server name has dots and no "
+                           "spaces, for example {example}.", example=example
+                           ).render(self.tr)
+            return None
+
+        host_text = self.p.text(f"{protocol}-server", question,
+                                default=current.host if current else "",
+                                validate=check_host)
+        typed = parse_server_spec(host_text, protocol)  # "name:port/tls" is understood too
+        given_more = ":" in host_text or "/" in host_text
+        security_default = typed.security if given_more else (
+            current.security if current else "tls")
+        security = self.p.select(f"{protocol}-server", self.tr("Encryption:"), [
+            Choice("tls", self.tr("SSL/TLS (recommended)")),
+            Choice("starttls", "STARTTLS"),
+            Choice("plain", self.tr("None (not recommended: anyone on the way could read "
+                                    "your password)"))], default=security_default)
+        port_default = DEFAULT_PORTS[(protocol, security)]
+        if given_more and typed.security == security:
+            port_default = typed.port
+        elif current is not None and current.security == security:
+            port_default = current.port
+
+        def check_port(text: str) -> str | None:
+            from ..models import parse_port
+            if parse_port(text.strip()) is None:
+                return msg("Please type the port as a number, for example {port}. Your "
+                           "provider's help pages name it.",
+                           port=port_default).render(self.tr)
+            return None
+
+        port_text = self.p.text(f"{protocol}-server", self.tr("Port:"), default=str(port_default),
+                                validate=check_port)
+        from ..models import parse_port
+        port = parse_port(port_text.strip()) or port_default
+        return dataclasses.replace(typed, port=port, security=security, username=username,
+                                   source="user", trusted=True,
+                                   auth=current.auth if current else typed.auth)
+
+    def choose_protocol(self, servers: list[Server], protocol: str | None = None
                         ) -> tuple[list[Server], list[Server], bool]:
         from ..explain.topics import TOPICS
+        username = next((s.username for s in servers if s.username), None)
+        if not any(s.protocol == "smtp" for s in servers):
+            self.say(self.style(self.tr("The outgoing mail server (for sending) is not "
+                                        "known yet."), "yellow", "bold"))
+            servers.append(self.ask_server("smtp", username=username))
+        if not any(s.protocol in ("imap", "pop3") for s in servers):
+            self.say(self.style(self.tr("The incoming mail server (for receiving) is not "
+                                        "known yet."), "yellow", "bold"))
+            kind = self.p.select("manual-protocol", self.tr("How does your mail program "
+                                                            "receive mail?"),
+                                 [Choice("imap", "IMAP"), Choice("pop3", "POP3")],
+                                 default=protocol or "imap")
+            servers.append(self.ask_server(kind, username=username))
         imap = [s for s in servers if s.protocol == "imap"]
         pop3 = [s for s in servers if s.protocol == "pop3"]
         outgoing = [s for s in servers if s.protocol == "smtp"]
-        if not outgoing:
-            raise WizardStopped(self.tr("No outgoing mail server is known. Please give one "
-                                        "with --smtp."))
-        if not imap and not pop3:
-            raise WizardStopped(self.tr("No incoming mail server is known. Please give one "
-                                        "with --imap or --pop3."))
-        protocol = self.o.protocol
         limited = False
         if protocol is None and imap and pop3:
             self.say("")
@@ -359,17 +595,20 @@ class Wizard:
                 "still shows it.)"), default=True)
         return chosen, outgoing, keep
 
-    def show_hints(self, result: DiscoveryResult | None) -> None:
-        if result is None or result.config is None or not result.config.hints:
+    def show_hints(self, result: DiscoveryResult | None, protocol: str = "imap") -> None:
+        if result is None or result.config is None:
+            return
+        hints = hints_for(protocol, result.config.hints)
+        if not hints:
             return
         self.say("")
         self.say(self.style(self.tr("Before you enter your password"), "bold"))
-        for hint in result.config.hints:
+        for hint in hints:
             mark = "!" if hint.kind in ("action", "warning") else "i"
             self.say(f"  {self.style(mark, 'yellow')} {sanitize(hint.in_lang(self.tr.lang))}")
             if hint.url:
                 self.say(f"    {self.style(sanitize(hint.url), 'blue')}")
-        if any(hint.kind in ("action", "warning") for hint in result.config.hints):
+        if any(hint.kind in ("action", "warning") for hint in hints):
             # something to do at the provider first: wait for it (a "no" meant nothing)
             self.p.pause("continue", self.tr("Press Enter when you have done this."))
 
@@ -400,15 +639,21 @@ class Wizard:
                     self.p.note_missing("password")
                     return incoming, outgoing
                 self.say("")
+                self.say(self.password_goes_to(incoming[0], outgoing[0]))
                 password = self.p.password("password", self.tr("Your password (it is not "
                                                                "shown and not saved):"),
                                            validate=self._check_password)
             self.p.check_answers()  # nothing is sent while an answer is missing
-            servers = [incoming[0], outgoing[0]]
             self.say(self.tr("Testing sign-in ..."))
-            # every time limit comes from network.timeouts (runtime.Timeouts)
-            report = diagnose(address, servers, network=self.network, password=password,
-                              options=ProbeOptions(), confirmed=self.confirmed)
+            reports = []
+            for server, role in ((incoming[0], "incoming"), (outgoing[0], "outgoing")):
+                # one server at a time, so the reader sees each one's result
+                # as it comes; every time limit comes from network.timeouts
+                reports.append(diagnose(address, [server], network=self.network,
+                                        password=password, options=ProbeOptions(),
+                                        confirmed=self.confirmed))
+                self.say(self.test_line(server, role, reports[-1]))
+            report = _merged(reports)
             self.summarise(report)
             if report.verdict != "problem":
                 self.login = "works"
@@ -427,6 +672,40 @@ class Wizard:
                 return incoming, outgoing
             else:
                 raise WizardStopped(self.tr("Stopped. Nothing was written."), status=1)
+
+    def password_goes_to(self, incoming: Server, outgoing: Server) -> str:
+        """Before the password is typed: where it will go, and how protected."""
+        if "plain" in (incoming.security, outgoing.security):
+            host = incoming.host if incoming.security == "plain" else outgoing.host
+            return self.style(msg("The connection to {host} is not encrypted. setupwizard "
+                                  "will not send your password there.",
+                                  host=sanitize(host)).render(self.tr), "yellow")
+        security = " / ".join(dict.fromkeys("SSL/TLS" if s.security == "tls" else "STARTTLS"
+                                            for s in (incoming, outgoing)))
+        if incoming.host == outgoing.host:
+            return msg("Your password goes only to {host}, encrypted on the way ({security}).",
+                       host=sanitize(incoming.host), security=security).render(self.tr)
+        return msg("Your password goes only to {incoming} and {outgoing}, encrypted on the "
+                   "way ({security}).", incoming=sanitize(incoming.host),
+                   outgoing=sanitize(outgoing.host), security=security).render(self.tr)
+
+    def test_line(self, server: Server, role: str, report) -> str:
+        """One server's sign-in result, as it comes in."""
+        failed = any(c.status == "fail" for c in report.checks)
+        tested = any(c.id == "login.ok" and c.status == "pass" for c in report.checks)
+        if role == "incoming":
+            what = msg("Receiving ({protocol}, {host})", protocol=server.protocol.upper(),
+                       host=sanitize(server.host))
+        else:
+            what = msg("Sending (SMTP, {host})", host=sanitize(server.host))
+        if failed:
+            return f"  {self.style('✗', 'red')} " + msg(
+                "{what}: did not work", what=what).render(self.tr)
+        if tested:
+            return f"  {self.style('✓', 'green')} " + msg(
+                "{what}: sign-in works", what=what).render(self.tr)
+        return f"  {self.style('!', 'yellow')} " + msg(
+            "{what}: reached, sign-in not tested", what=what).render(self.tr)
 
     def _check_password(self, password: str) -> str | None:
         if password:
@@ -452,7 +731,7 @@ class Wizard:
             ], default=default)
             if choice != "details":
                 return choice
-            self.say(render_text(report, self.tr, self.style))
+            self.say(without_flags(render_text(report, self.tr, self.style)))
 
     def summarise(self, report) -> list:
         from .diagnose_view import check_texts
@@ -465,14 +744,14 @@ class Wizard:
             mark = self.style("✗", "red") if check.status == "fail" else \
                 self.style("!", "yellow")
             self.say(f"  {mark} {self.style(title, 'bold')} ({check.server})")
-            self.say(f"    {explanation}")
+            self.say(f"    {without_flags(explanation)}")
+            fix = without_flags(fix) if fix else fix
             if fix:
                 self.say(f"    {self.tr('What to do')}: {fix}")
         return shown
 
     def edit(self, incoming: list[Server], outgoing: list[Server]
              ) -> tuple[list[Server], list[Server]]:
-        from ..diagnostics import parse_server_spec
         which = self.p.select("edit-which", self.tr("Which setting?"), [
             Choice("incoming", msg("Incoming server ({value})",
                                    value=f"{incoming[0].host}:{incoming[0].port}/"
@@ -489,19 +768,7 @@ class Wizard:
             return ([dataclasses.replace(incoming[0], username=user), *incoming[1:]],
                     [dataclasses.replace(outgoing[0], username=user), *outgoing[1:]])
         current = incoming[0] if which == "incoming" else outgoing[0]
-
-        def check(text):
-            try:
-                parse_server_spec(text, current.protocol)
-            except UsageError as exc:
-                return self.tr.render(exc.message)
-            return None
-        text = self.p.text("edit-value", self.tr("Server as name:port/encryption, e.g. "
-                                                 "imap.example.com:993/tls:"),
-                           default=f"{current.host}:{current.port}/{current.security}",
-                           validate=check)
-        new = dataclasses.replace(parse_server_spec(text, current.protocol),
-                                  username=current.username, auth=current.auth)
+        new = self.ask_server(current.protocol, username=current.username, current=current)
         if which == "incoming":
             return [new, *incoming[1:]], outgoing
         return incoming, [new, *outgoing[1:]]
@@ -511,7 +778,6 @@ class Wizard:
                incoming: list[Server], outgoing: list[Server], keep: bool) -> list:
         from ..export import Account
         from ..export.formats import write_formats
-        from .export_view import render_files
         devices = self.o.devices
         if devices is None:
             self.say("")
@@ -524,30 +790,121 @@ class Wizard:
                           outgoing=tuple(outgoing), display_name=self.o.name,
                           provider=config.provider if config else None,
                           hints=config.hints if config else (), leave_on_server=keep)
-        folder = self.o.out or Path(f"setupwizard-{address.ascii}")
+        folder = (self.o.out or Path(f"setupwizard-{address.ascii}")).absolute()
         formats = [DEVICE_FORMATS[d] for d in devices]
         self.p.check_answers()  # nothing is written while an answer is missing
         results = write_formats(account, formats, folder, lang=self.tr.lang)
-        if any(r.name == "android" and r.files for r in results):  # else: its reason below
-            from ..export.android import terminal_qr
-            self.say("")
-            self.say(self.tr("Scan this code with the Thunderbird app on your Android "
-                             "phone (Add account > Import settings):"))
-            self.say(terminal_qr(account))
-        groups = [(r.name, r.files) for r in results]
-        self.say(render_files(groups, folder, msg("Your files are in {folder}",
-                                                  folder=str(folder)), self.tr, self.style))
+        qr = self.fit_qr(account) if any(r.name == "android" and r.files
+                                         for r in results) else None
+        self.say("")
+        self.say(self.end_files(results, folder, skip_steps=("android",) if qr else ()))
         for r in results:
             if r.problem is not None:
                 self.say(self.style(self.tr.render(r.problem), "red"))
-        self.say(self.end_summary(all(r.ok for r in results)))
+        if config is not None and config.source in _THUNDERBIRD_READS and \
+                {"thunderbird", "android"} & set(devices):
+            self.say("")
+            self.say(self.tr("Good to know: Thunderbird usually finds these settings by "
+                             "itself. When it asks, type your name, your e-mail address and "
+                             "your password; it fills in the rest."))
+        summary = self.end_summary(all(r.ok for r in results), incoming[0].protocol)
+        if qr is None:
+            self.say("")
+            self.say(summary)
+            return results
+        # the code comes last, with its instruction beside it, so both are
+        # on screen when the reader scans; Enter ends it, then the summary
+        self.say("")
+        *lines, last = qr.split("\n")
+        for line in lines:
+            self.say(line)
+        self.p.write(last)
+        self.p.wait("qr-scanned")
+        self.say("")
+        self.say(summary)
         return results
 
-    def end_summary(self, files_ok: bool) -> str:
+    def fit_qr(self, account) -> str | None:
+        """The QR block for the end (see qr_block); when the window is too
+        short for it, ask the reader to make it taller, once."""
+        block, needed = self.qr_block(account)
+        if block is None and needed:
+            import shutil
+            self.say("")
+            self.say(msg("The code for your phone needs a window of {rows} lines; this "
+                         "one has {now}. Make the window taller now to see the code here. "
+                         "Or use the picture file instead: its steps are below.",
+                         rows=needed, now=shutil.get_terminal_size((80, 24)).lines
+                         ).render(self.tr))
+            self.p.pause("qr-scanned", self.tr("Press Enter to go on."))
+            block, needed = self.qr_block(account)
+        return block
+
+    def qr_block(self, account) -> tuple[str | None, int]:
+        """The QR code for the Android app with its instruction beside it,
+        sized to fit the terminal whole (never cut off), and 0; or None and
+        the rows it would need when the terminal is too small (0: not on a
+        terminal). Without it, the file list gives the picture's steps."""
+        if not self.p.interactive or self.p.width is None:
+            return None, 0
+        import shutil
+
+        from ..export.android import terminal_qr
+        from .wrap import visible_width, wrap
+        columns, rows = self.p.width(), shutil.get_terminal_size((80, 24)).lines
+        text = "\n".join([
+            self.tr("Scan this code with the Thunderbird app on your Android phone "
+                    "(Add account > Import settings):"),
+            "",
+            self.tr("Press Enter when your phone has read the code.")])
+        # the quiet zone around the code: as wide as the window allows, at least one
+        for border in (3, 2, 1):
+            code = terminal_qr(account, border=border).rstrip("\n").split("\n")
+            side = columns - 1 - visible_width(code[0]) - 2
+            if side >= 20 and len(code) <= rows:
+                beside = wrap(text, side).split("\n")
+                if len(beside) > len(code):
+                    continue
+                return "\n".join(f"{line}  {beside[i]}".rstrip() if i < len(beside)
+                                  else line for i, line in enumerate(code)), 0
+            stacked = wrap(text, columns - 1).split("\n")
+            if len(code) + len(stacked) <= rows and visible_width(code[0]) < columns:
+                return "\n".join(stacked + code), 0
+        return None, len(code)
+
+    def end_files(self, results, folder: Path, skip_steps: tuple[str, ...] = ()) -> str:
+        """The folder (in full), then per device its files and its steps,
+        once (the PNG and the SVG of one code share them)."""
+        from .export_view import folder_text, format_label
+        out = [self.style(msg("Your files are in {folder}",
+                              folder=folder_text(folder)).render(self.tr), "bold")]
+        for r in results:
+            if not r.files:
+                continue
+            out.append("")
+            out.append(self.style(format_label(r.name, self.tr), "bold"))
+            shown: list = []
+            for exported in r.files:
+                title = sanitize(self.tr.render(exported.title))
+                out.append(f"  {self.style(exported.path.name, 'cyan')} - {title}")
+            if r.name in skip_steps:
+                out.append("    " + self.tr("How to use it: see the code at the end."))
+                continue
+            for exported in r.files:
+                if exported.steps in shown:
+                    continue
+                shown.append(exported.steps)
+                for number, step in enumerate(exported.steps, start=1):
+                    out.append(f"    {number}. {sanitize(self.tr.render(step))}")
+        return "\n".join(out)
+
+    def end_summary(self, files_ok: bool, protocol: str = "imap") -> str:
         """The last line: what was confirmed and what was not (only a
         sign-in that worked, and every file written, earn "All done")."""
         if self.login == "works" and files_ok:
-            return self.style(self.tr("All done. Enjoy your mail!"), "green", "bold")
+            return self.style(msg("All done: receiving ({protocol}) and sending work, and "
+                                  "your files are ready. Enjoy your mail!",
+                                  protocol=protocol.upper()).render(self.tr), "green", "bold")
         if self.login == "works":
             text = self.tr("Sign-in works, but not every file could be made; see above.")
         elif self.login == "failed":

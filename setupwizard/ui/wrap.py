@@ -12,8 +12,9 @@ import re
 import unicodedata
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
-#: indentation, then optionally one mark and a space ("  ✗ ", "    ! ")
-_LEAD = re.compile(r"^(\s*)(?:(\S)(?= ))?")
+#: indentation, then optionally one mark or a step's number and a space
+#: ("  ✗ ", "    ! ", "    12. ")
+_LEAD = re.compile(r"^(\s*)(?:(\S|\d{1,2}\.)(?= ))?")
 
 
 def visible_width(text: str) -> int:
@@ -38,7 +39,7 @@ def _wrap_line(line: str, width: int) -> str:
     plain = _ANSI.sub("", line)
     lead = _LEAD.match(plain)
     indent = lead.group(1) if lead else ""
-    hang = indent + ("  " if lead and lead.group(2) else "")
+    hang = indent + (" " * (len(lead.group(2)) + 1) if lead and lead.group(2) else "")
     if len(hang) > width // 2:
         hang = indent = ""
     words = line[len(indent):].split(" ") if line.startswith(indent) else line.split(" ")

@@ -17,11 +17,13 @@ DOWN, UP, ENTER, SPACE = "\x1b[B", "\x1b[A", "\r", " "
 
 def spawn(lab, *args, lang="C.UTF-8"):
     env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("LC_", "LANG", "SETUPWIZARD", "NO_COLOR", "COLUMNS", "LINES"))}
-    # no cursor-position requests: pexpect's terminal never answers them;
-    # and no COLUMNS/LINES (pytest-xdist sets 80x24): the pty's size counts
+           if not k.startswith(("LC_", "LANG", "SETUPWIZARD", "NO_COLOR", "COLUMNS",
+                                "LINES"))}  # the pty's size, not the runner's (xdist: 80x24)
+    # no cursor-position requests: pexpect's terminal never answers them
     env.update({"LANG": lang, "TERM": "xterm-256color", "PYTHONIOENCODING": "utf-8",
                 "PROMPT_TOOLKIT_NO_CPR": "1"})
+    if args[:1] == ("wizard",) and "--name" not in args:
+        args = (*args, "--name", "Alice Example")  # the name question has its own test
     child = pexpect.spawn(sys.executable, ["-m", "setupwizard", *args, *lab.cli_args,
                                            "--timeout", "3"],
                           env=env, encoding="utf-8", timeout=30, dimensions=(50, 140))
@@ -47,9 +49,11 @@ def test_full_imap_flow_ends_in_exported_files(lab, out):
     answer(child, "how many devices", ENTER)            # several (the default)
     child.expect("IMAP is best for you")
     answer(child, "Which one do you want", ENTER)       # IMAP (recommended)
+    answer(child, "Is this right", ENTER)               # the settings, before the password
     answer(child, "Your password", CANARY + ENTER)
     child.expect("Sign-in works")
     answer(child, "Where do you want to read", DOWN + DOWN + DOWN + SPACE + ENTER)
+    answer(child, "phone has read the code", ENTER)     # the QR code waits for the reader
     child.expect("All done")
     child.expect(pexpect.EOF)
     child.close()
@@ -75,6 +79,7 @@ def test_german_pop3_flow_with_untrusted_source(lab, out):
     child.expect("POP3")
     answer(child, "möchten Sie verwenden", ENTER)        # POP3 (recommended)
     answer(child, "Kopie", ENTER)                        # keep a copy: yes
+    answer(child, "Stimmt das so", ENTER)
     answer(child, "Ihr Passwort", CANARY + ENTER)
     child.expect("Anmeldung klappt")
     answer(child, "Wo möchten Sie", ENTER)               # Thunderbird
@@ -90,6 +95,7 @@ def test_wrong_password_then_retry(lab, out):
     lab.mail("healthy")
     child = spawn(lab, "wizard", "--out", str(out), "--lang", "en", "--protocol", "imap")
     answer(child, "e-mail address", "alice@lab.test" + ENTER)
+    answer(child, "Is this right", ENTER)
     answer(child, "Your password", "not-the-password" + ENTER)
     child.expect("Username or password is wrong")
     answer(child, "What now", ENTER)                     # type the password again
@@ -215,12 +221,14 @@ def test_failed_test_then_edit_a_setting(lab, out):
     host = lab.mail("healthy").host
     child = spawn(lab, "wizard", "--out", str(out), "--lang", "en", "--address",
                   "alice@lab.test", "--imap", f"{host}:995/tls", "--smtp", host)
+    answer(child, "Is this right", ENTER)
     answer(child, "Your password", CANARY + ENTER)
     child.expect("makes no sense")                              # a POP3 port for IMAP
     answer(child, "What now", ENTER)                  # change a setting: the default here
     answer(child, "Which setting", ENTER)                         # the incoming server
-    child.expect("name:port/encryption")
-    child.send("\x15" * 3 + f"{host}:993/tls" + ENTER)            # clear the default, type
+    answer(child, "Incoming mail server", ENTER)                  # the name stays
+    answer(child, "Encryption", ENTER)                            # SSL/TLS stays
+    answer(child, "Port", "\x15" + "993" + ENTER)                 # clear 995, type 993
     child.expect("Sign-in works")
     answer(child, "Where do you want to read", ENTER)
     child.expect("All done")

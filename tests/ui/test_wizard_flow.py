@@ -87,6 +87,7 @@ def test_german_flow_at_80x24_speaks_german_wraps_words_and_is_honest(lab, tmp_p
     out = tmp_path / "files"
     child, screen = spawn(lab, "wizard", *lab.cli_args, "--timeout", "3", "--out", str(out))
     answer(child, "Language / Sprache", ENTER)                # Deutsch, from the locale
+    answer(child, "Ihr Name", "Anna Schmidt" + ENTER)
     answer(child, "E-Mail-Adresse", "alice-at-lab.test" + ENTER)
     child.expect("name@example.com")                          # the reason, in full
     child.send("\x15" + "alice@pop-lab.test" + ENTER)
@@ -94,6 +95,7 @@ def test_german_flow_at_80x24_speaks_german_wraps_words_and_is_honest(lab, tmp_p
     child.expect("Ja")                                        # ... and is echoed in German
     answer(child, "Geräten", ENTER)                           # several
     answer(child, "möchten Sie verwenden", ENTER)             # IMAP (recommended)
+    answer(child, "Stimmt das so", ENTER)
     answer(child, "Ihr Passwort", ENTER)                      # empty
     child.expect("Passwort ist leer")
     before = failed_logins(server)
@@ -106,6 +108,7 @@ def test_german_flow_at_80x24_speaks_german_wraps_words_and_is_honest(lab, tmp_p
     assert failed_logins(server) == after_test                # ... without signing in again
     child.send(DOWN + DOWN + DOWN + ENTER)                    # continue anyway
     answer(child, "Wo möchten Sie", DOWN + DOWN + DOWN + SPACE + ENTER)  # + Android
+    answer(child, "gelesen hat|weiterzumachen", ENTER)         # the QR code, or its room
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
@@ -137,10 +140,12 @@ def test_show_report_never_signs_in_again(lab, tmp_path):
     server = lab.hostile("provider-errors")
     host = server.host
     child, _ = spawn(lab, "wizard", *lab.cli_args, "--timeout", "3", "--lang", "en",
-                     "--address", "alice@lab.test", "--imap", f"{host}:993/tls",
+                     "--name", "Alice", "--address", "alice@lab.test",
+                     "--imap", f"{host}:993/tls",
                      "--smtp", f"{host}:465/tls", "--out", str(tmp_path / "files"),
                      lang="C.UTF-8", rows=50, columns=140)
     server.clear_received()
+    answer(child, "Is this right", ENTER)
     answer(child, "Your password", "wrong-password" + ENTER)
     answer(child, "What now", DOWN + DOWN + ENTER)             # show the full diagnosis
     answer(child, "What now", DOWN + DOWN + ENTER)             # ... and once more
@@ -160,7 +165,7 @@ def test_show_report_never_signs_in_again(lab, tmp_path):
 def test_lang_flag_alone_on_a_terminal_starts_the_wizard_in_that_language():
     """Bug 5: `setupwizard --lang de` printed the German help and exited 2."""
     child, screen = _spawn_plain("--lang", "de")
-    child.expect("Ihre E-Mail-Adresse")                        # no language question: given
+    child.expect("Ihr Name")                                   # no language question: given
     child.send(CTRL_C)
     child.expect(pexpect.EOF)
     child.close()
@@ -231,11 +236,11 @@ def test_microsoft_basic_auth_off_is_one_explanation_for_both_servers(lab):
                                               ("en", "y", "Yes")])
 def test_yes_no_question_takes_the_keys_of_the_language(lab, tmp_path, lang, keys, echo):
     child, screen = spawn(lab, "wizard", *lab.cli_args, "--timeout", "3", "--lang", lang,
-                          "--address", "alice@pop-lab.test", "--no-login",
+                          "--name", "Alice", "--address", "alice@pop-lab.test", "--no-login",
                           "--out", str(tmp_path / "files"))
     answer(child, r"\((J/n|j/N|Y/n|y/N)\)", keys)
     child.expect(echo)
-    answer(child, r"devices|Geräten|\(IMAP\)", CTRL_C)         # the next question
+    answer(child, r"devices|Geräten|E-Mails empfangen", CTRL_C)  # the next question
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 130
