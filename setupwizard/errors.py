@@ -28,8 +28,11 @@ leak out of the library::
         │                            too-long, too-much, closed, injection)
         └── HTTPError                bad status, redirect loop, oversized body (.status)
             └── RedirectRefused      a redirect the policy forbids (http, internal address)
-    WizardStopped                    (under the root) the guided flow ended early on
-                                     purpose (.status: the exit status)
+    ├── WizardStopped                the guided flow ended early on purpose
+    │                                (.status: the exit status)
+    ├── Cancelled                    the person pressed Ctrl-C or Escape at a question
+    └── MissingAnswer (UsageError)   no terminal to ask, and no flag gave the answers
+                                     (.flags: every missing flag, in question order)
 
 Messages are short English sentences for logs; what users see is built from
 the attributes by the ``ui`` layer in their language. No message ever
@@ -199,3 +202,16 @@ class WizardStopped(SetupWizardError):
     def __init__(self, message, status: int = 1) -> None:
         super().__init__(message)
         self.status = status
+
+
+class Cancelled(SetupWizardError):
+    """The person pressed Ctrl-C or Escape at a question of the wizard."""
+
+
+class MissingAnswer(UsageError):
+    """No terminal to ask, and no flag gave the answers: ``flags`` names
+    each flag that was missing, in the order the questions came."""
+
+    def __init__(self, flags) -> None:
+        super().__init__(", ".join(flags))
+        self.flags = tuple(flags)

@@ -20,21 +20,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
+__all__ = ["Prompter", "Choice", "Cancelled", "MissingAnswer"]
+
+from ..errors import Cancelled, MissingAnswer
 from ..i18n import Translator
 from .wrap import visible_width, wrap
-
-
-class Cancelled(Exception):
-    """The user pressed Ctrl-C or Escape."""
-
-
-class MissingAnswer(Exception):
-    """No terminal to ask, and no flag gave the answers: ``flags`` names
-    each flag that was missing, in the order the questions came."""
-
-    def __init__(self, flags: Sequence[str]) -> None:
-        super().__init__(", ".join(flags))
-        self.flags = tuple(flags)
 
 
 @dataclass(frozen=True)
