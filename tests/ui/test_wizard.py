@@ -10,18 +10,14 @@ import pexpect
 import pytest
 
 from tests.support import assert_clean, run_main
+from tests.ui.pty import terminal_env
 
 CANARY = "Canary-Pw-7f3a9c"
 DOWN, UP, ENTER, SPACE = "\x1b[B", "\x1b[A", "\r", " "
 
 
 def spawn(lab, *args, lang="C.UTF-8"):
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("LC_", "LANG", "SETUPWIZARD", "NO_COLOR", "COLUMNS",
-                                "LINES"))}  # the pty's size, not the runner's (xdist: 80x24)
-    # no cursor-position requests: pexpect's terminal never answers them
-    env.update({"LANG": lang, "TERM": "xterm-256color", "PYTHONIOENCODING": "utf-8",
-                "PROMPT_TOOLKIT_NO_CPR": "1"})
+    env = terminal_env(lang, no_cpr=True)
     if args[:1] == ("wizard",) and "--name" not in args:
         args = (*args, "--name", "Alice Example")  # the name question has its own test
     child = pexpect.spawn(sys.executable, ["-m", "setupwizard", *args, *lab.cli_args,

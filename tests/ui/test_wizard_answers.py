@@ -19,6 +19,7 @@ import pyte
 from setupwizard.models import Hint
 from setupwizard.ui.wizard import hints_for, without_flags
 from tests.support import run_cli
+from tests.ui.pty import answer as _answer, terminal_env
 
 DOWN, ENTER, SPACE, CTRL_C, CLEAR = "\x1b[B", "\r", " ", "\x03", "\x15"
 QR_GLYPHS = "█▀▄ "
@@ -65,10 +66,7 @@ class Terminal:
 
 
 def spawn(lab, *args, lang="de_DE.UTF-8", rows=24, columns=80):
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("LC_", "LANG", "SETUPWIZARD", "NO_COLOR", "COLUMNS",
-                                "LINES"))}
-    env.update({"LANG": lang, "TERM": "xterm-256color", "PYTHONIOENCODING": "utf-8"})
+    env = terminal_env(lang)
     child = pexpect.spawn(sys.executable, ["-m", "setupwizard", "wizard", *args,
                                            *lab.cli_args, "--timeout", "3"],
                           env=env, encoding="utf-8", timeout=30, dimensions=(rows, columns))
@@ -79,9 +77,7 @@ def spawn(lab, *args, lang="de_DE.UTF-8", rows=24, columns=80):
 
 
 def answer(child, prompt: str, keys: str) -> None:
-    child.expect(prompt)
-    time.sleep(0.3)  # let the question finish drawing before the keys arrive
-    child.send(keys)
+    _answer(child, prompt, keys, settle=0.3)
 
 
 def stop(child) -> None:

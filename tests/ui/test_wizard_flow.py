@@ -15,6 +15,7 @@ import pyte
 import pytest
 
 from tests.support import run_cli
+from tests.ui.pty import answer as _answer, terminal_env
 
 CANARY = "Canary-Pw-7f3a9c"
 DOWN, UP, ENTER, SPACE, CTRL_C = "\x1b[B", "\x1b[A", "\r", " ", "\x03"
@@ -50,10 +51,7 @@ class Screen:
 
 
 def spawn(lab, *args, lang="de_DE.UTF-8", rows=24, columns=80):
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("LC_", "LANG", "SETUPWIZARD", "NO_COLOR", "COLUMNS",
-                                "LINES"))}
-    env.update({"LANG": lang, "TERM": "xterm-256color", "PYTHONIOENCODING": "utf-8"})
+    env = terminal_env(lang)
     child = pexpect.spawn(sys.executable, ["-m", "setupwizard", *args], env=env,
                           encoding="utf-8", timeout=30, dimensions=(rows, columns))
     screen = Screen(rows, columns)
@@ -62,9 +60,7 @@ def spawn(lab, *args, lang="de_DE.UTF-8", rows=24, columns=80):
 
 
 def answer(child, prompt: str, keys: str) -> None:
-    child.expect(prompt)
-    time.sleep(0.2)  # let the question finish drawing before the keys arrive
-    child.send(keys)
+    _answer(child, prompt, keys, settle=0.2)
 
 
 def failed_logins(server) -> int:
