@@ -252,3 +252,21 @@ def test_help():
     proc = sw("check-domain", "--help")
     assert proc.returncode == 0
     assert "--json" in proc.stdout and "DOMAIN" in proc.stdout
+
+
+@pytest.mark.parametrize("dns_server", ["dns-servfail", "dns-refused", "dns-silent"])
+def test_a_broken_resolver_is_said_plainly_and_no_records_are_advised(lab, dns_server):
+    """Issue 10, honest network errors: when our own DNS fails, the domain
+    owner hears that the check could not look - never "publish records"."""
+    ip, port = lab.dns_server(dns_server)
+    proc = run_main("check-domain", "example.test", "--json", "--dns-server", f"{ip}:{port}",
+                    "--timeout", "1")
+    assert_clean(proc)
+    assert proc.returncode == 1
+    data = json.loads(proc.stdout)
+    assert [a["id"] for a in data["advice"]] == ["network.down"], data["advice"]
+    assert "could not be checked" in data["verdict_text"]
+    text = run_main("check-domain", "example.test", "--lang", "de", "--dns-server",
+                    f"{ip}:{port}", "--timeout", "1")
+    assert "Namen lassen sich auf diesem Computer nicht auflösen" in text.stdout
+    assert "Veröffentlichen" not in text.stdout
