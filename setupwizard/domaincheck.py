@@ -72,19 +72,15 @@ def servers_of(source: Outcome) -> tuple[Server, ...]:
     return (*source.config.incoming, *source.config.outgoing)
 
 
-def network_down(checked: Sequence[Outcome]) -> Outcome | None:
-    """The first answer that shows our DNS is broken, when nothing was found
-    and every published source failed because a DNS server did not do its
-    job (no answer, SERVFAIL, REFUSED, none configured); else None. A
-    domain owner must then hear that we could not look, not that they
-    should publish records."""
-    from .errors import DNS_ERROR, DNS_SERVER_TROUBLE
-    published = [s for s in checked if is_published(s)]
-    if not published or any(s.status not in ("error", "timeout") for s in published):
+def network_down(checked: Sequence[Outcome], health) -> Outcome | None:
+    """The first failed answer when our DNS is broken - not one DNS question
+    of the sources was answered (``health``, a net.dns.DNSHealth, the same
+    count discovery uses) and nothing was found; else None. A domain owner
+    must then hear that we could not look, not that they should publish
+    records."""
+    if not health.down or any(is_published(s) and s.status == "found" for s in checked):
         return None
-    if all(s.kind in DNS_SERVER_TROUBLE and s.kind != DNS_ERROR for s in published):
-        return published[0]
-    return None
+    return next((s for s in checked if is_published(s) and has_failed(s)), None)
 
 
 def has_failed(source: Outcome) -> bool:
@@ -225,6 +221,7 @@ async def check_domain_async(domain: str, *, network, options=None, probe_option
 
     from .diagnostics.engine import ProbeOptions
     from .discovery import DiscoveryOptions, build_sources
+    from .net.dns import watching
     from .runtime import Deadline
 
     start = clock()
@@ -241,11 +238,12 @@ async def check_domain_async(domain: str, *, network, options=None, probe_option
     deadline = Deadline(network.timeouts.check_domain, clock)
     # half of the time for the sources, the rest (at least) for the probes
     sources_deadline = Deadline(min(network.timeouts.lookup, deadline.remaining()), clock)
-    checked = await _ask_sources(address, list(sources), network, options, providers,
-                                 sources_deadline, clock)
+    with watching() as health:
+        checked = await _ask_sources(address, list(sources), network, options, providers,
+                                     sources_deadline, clock)
     servers = await _probe(_named_servers(checked), network, probe_options, deadline)
     agreement = _agreement(checked)
-    advice = _advice(name, ascii_domain, address, checked, servers, agreement)
+    advice = _advice(name, ascii_domain, address, checked, servers, agreement, health)
     verdict = _verdict(advice, checked)
     return DomainReport(domain=name, ascii_domain=ascii_domain, sources=tuple(checked),
                         servers=tuple(servers), agreement=agreement, advice=tuple(advice),
@@ -379,13 +377,13 @@ def _label(name: str) -> Message | str:
 
 def _advice(domain: str, ascii_domain: str, address: EmailAddress,
             checked: list[SourceCheck], servers: list[ServerCheck],
-            agreement: Agreement) -> list[Advice]:
+            agreement: Agreement, health) -> list[Advice]:
     by_name = {s.name: s for s in checked}
     published = [s for s in checked if is_published(s)]
     base = (("domain", ascii_domain),)
     out: list[Advice] = []
 
-    down = network_down(checked)
+    down = network_down(checked, health)
     if down is not None:
         # our own DNS is broken: say so, and advise nothing about the domain
         return [Advice("network.down", base + (("detail", down.detail),))]
